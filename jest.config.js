@@ -1,0 +1,10 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  roots: ['<rootDir>/spec'],
+  testMatch: ['**/*.spec.ts'],
+  testEnvironment: 'node',
+  // Type checking runs once for the whole project (`npm run typecheck`, part of `npm test`);
+  // ts-jest only transpiles, which keeps the suite fast.
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  testTimeout: 20000,
+};
