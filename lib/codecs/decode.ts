@@ -1,0 +1,43 @@
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import { map, type OperatorFunction } from 'rxjs';
+import { PresenceError, type PresenceOperation } from '../errors';
+import { formatIssues, toIssues } from './report';
+
+/**
+ * Decodes a body with an io-ts codec, or throws a `malformed-response` {@link PresenceError}
+ * whose message lists the issues (`at payload.channels: expected Array<string>, got null`).
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * decodeBody(t.type({ status: t.number }), { status: 200 }, 'heartbeat'); // { status: 200 }
+ * ```
+ */
+export function decodeBody<A>(codec: t.Decoder<unknown, A>, body: unknown, operation: PresenceOperation): A {
+  const result = codec.decode(body);
+  if (isLeft(result)) {
+    const issues = toIssues(result.left);
+    throw new PresenceError('malformed-response', `${operation}: unexpected response\n${formatIssues(issues)}`, {
+      operation,
+      issues,
+      body,
+    });
+  }
+  return result.right;
+}
+
+/**
+ * The operator form of {@link decodeBody}: a failed decode becomes an error notification.
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * import { of } from 'rxjs';
+ * of({ status: 200 }).pipe(decodeWith(t.type({ status: t.number }), 'heartbeat')).subscribe(console.log);
+ * // Output: { status: 200 }
+ * ```
+ */
+export function decodeWith<A>(codec: t.Decoder<unknown, A>, operation: PresenceOperation): OperatorFunction<unknown, A> {
+  return map((body) => decodeBody(codec, body, operation));
+}

@@ -1,0 +1,157 @@
+/**
+ * The one error type of the library, modelled on PubNub's status categories, ky's class plus
+ * type-guard pattern and zod's issue arrays. Every failure reaching a user's `error` callback is a
+ * {@link PresenceError}; switch on `category` to act on it.
+ */
+
+/** What went wrong, coarse enough to `switch` on exhaustively. */
+export type PresenceErrorCategory =
+  | 'validation' // bad arguments, caught before any request
+  | 'network' // no response: refused, reset, DNS
+  | 'timeout' // no response in time
+  | 'cancelled' // the subscriber went away
+  | 'bad-request' // 400 (and other 4xx not listed below)
+  | 'access-denied' // 403
+  | 'not-found' // 404
+  | 'too-many-requests' // 429
+  | 'server-error' // 5xx
+  | 'malformed-response'; // a response that is not the JSON shape the protocol promises
+
+/** Every operation the library performs, for error messages and logs. */
+export type PresenceOperation =
+  | 'hereNow'
+  | 'whereNow'
+  | 'heartbeat'
+  | 'leave'
+  | 'setState'
+  | 'getState'
+  | 'addChannels'
+  | 'removeChannels'
+  | 'listChannels'
+  | 'listGroups'
+  | 'deleteGroup'
+  | 'time'
+  | 'config';
+
+/** One problem found while decoding a response: where, what was expected, what came. */
+export interface DecodeIssue {
+  /** Dotted path into the body, `(root)` for the body itself, e.g. `payload.channels.lobby.occupancy`. */
+  readonly path: string;
+  readonly expected: string;
+  readonly actual: unknown;
+}
+
+/** Structured facts about a failure; none of them ever holds a secret, signature or auth key. */
+export interface PresenceErrorDetails {
+  readonly operation: PresenceOperation;
+  /** HTTP status, or the body's `status` when it says more (a "false 200"). */
+  readonly statusCode?: number;
+  /** The service's own `message`, when it sent one. */
+  readonly serviceMessage?: string;
+  /** Decode problems, for `malformed-response`. */
+  readonly issues?: readonly DecodeIssue[];
+  /** The request URL with `auth`, `signature` and `timestamp` redacted. */
+  readonly url?: string;
+  /** Seconds the service asked us to wait (`Retry-After`). */
+  readonly retryAfter?: number;
+  /** The parsed body, when there was one. */
+  readonly body?: unknown;
+}
+
+/**
+ * The error every operation and stream reports.
+ *
+ * @example
+ * ```ts
+ * import { firstValueFrom } from 'rxjs';
+ * try {
+ *   await firstValueFrom(presence.hereNow({ channels: ['lobby'] }));
+ * } catch (err) {
+ *   if (isPresenceError(err) && err.category === 'access-denied') console.error('check your auth key');
+ *   else throw err;
+ * }
+ * ```
+ */
+export class PresenceError extends Error {
+  override readonly name = 'PresenceError';
+
+  constructor(
+    readonly category: PresenceErrorCategory,
+    message: string,
+    readonly details: PresenceErrorDetails,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** The operation that failed (shorthand for `details.operation`). */
+  get operation(): PresenceOperation {
+    return this.details.operation;
+  }
+
+  /** The HTTP or body status, when there was a response. */
+  get statusCode(): number | undefined {
+    return this.details.statusCode;
+  }
+
+  /** Decode issues, for `malformed-response`. */
+  get issues(): readonly DecodeIssue[] {
+    return this.details.issues ?? [];
+  }
+}
+
+/**
+ * True for a {@link PresenceError}, also across realms or duplicated package copies (checks the
+ * `name` as ky does).
+ *
+ * @example
+ * ```ts
+ * presence.whereNow().subscribe({ error: (e) => console.log(isPresenceError(e) ? e.category : e) });
+ * ```
+ */
+export function isPresenceError(error: unknown): error is PresenceError {
+  return error instanceof PresenceError || (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'PresenceError');
+}
+
+const TRANSIENT: ReadonlySet<PresenceErrorCategory> = new Set(['network', 'timeout', 'too-many-requests', 'server-error']);
+
+/**
+ * True when trying again may succeed: network failures, timeouts, 429 and 5xx. Validation,
+ * 4xx answers, malformed responses and cancellation are permanent.
+ *
+ * @example
+ * ```ts
+ * isRetryable(new PresenceError('server-error', 'boom', { operation: 'hereNow', statusCode: 503 })); // true
+ * ```
+ */
+export function isRetryable(error: unknown): boolean {
+  return isPresenceError(error) && TRANSIENT.has(error.category);
+}
+
+/**
+ * Maps an HTTP (or body) status to a category.
+ *
+ * @example
+ * ```ts
+ * categoryOfStatus(403); // 'access-denied'
+ * ```
+ */
+export function categoryOfStatus(status: number): PresenceErrorCategory {
+  if (status === 403) return 'access-denied';
+  if (status === 404) return 'not-found';
+  if (status === 429) return 'too-many-requests';
+  if (status >= 500) return 'server-error';
+  return 'bad-request';
+}
+
+/**
+ * A `validation` error, raised before any request is made.
+ *
+ * @example
+ * ```ts
+ * throw validationError('heartbeat', 'heartbeat must be an integer from 1 to 320, got 0');
+ * ```
+ */
+export function validationError(operation: PresenceOperation, message: string): PresenceError {
+  return new PresenceError('validation', `${operation}: ${message}`, { operation });
+}

@@ -1,0 +1,207 @@
+import { validationError, type PresenceOperation } from './errors';
+import type { RequestKeys } from './transport/types';
+
+/** The service's limit for a user id, in UTF-16 code units. */
+export const MAX_USER_ID_LENGTH = 92;
+
+/**
+ * A user id: the identity presence is tracked for. Non-empty, at most 92 characters.
+ *
+ * @example
+ * ```ts
+ * const me = new UserId('alice');
+ * ```
+ */
+export class UserId {
+  constructor(readonly value: string) {
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH) {
+      throw validationError('config', `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters, got ${describeId(value)}`);
+    }
+  }
+
+  toString(): string {
+    return this.value;
+  }
+}
+
+function describeId(value: unknown): string {
+  return typeof value === 'string' ? `${value.length} characters` : typeof value;
+}
+
+/**
+ * What a {@link Keyset} is built from.
+ *
+ * @example
+ * ```ts
+ * const init: KeysetInit = { subscribeKey: 'demo', publishKey: 'demo', userId: new UserId('me') };
+ * ```
+ */
+export interface KeysetInit {
+  readonly subscribeKey: string;
+  readonly publishKey?: string;
+  /** Server-side only: signs every request (v2 signature). Never logged. */
+  readonly secretKey?: string;
+  /** Access Manager auth key or token, sent as `auth`. Never logged. */
+  readonly authKey?: string;
+  /** A {@link UserId} or a plain string. */
+  readonly userId: UserId | string;
+}
+
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * The keys and identity a request is made with, as in the Dart SDK. Secrets stay out of
+ * `console.log`, `JSON.stringify` and error messages.
+ *
+ * @example
+ * ```ts
+ * const keyset = new Keyset({ subscribeKey: 'demo', publishKey: 'demo', userId: new UserId('me') });
+ * console.log(keyset); // Keyset { subscribeKey: 'demo', publishKey: 'demo', userId: 'me' }
+ * ```
+ */
+export class Keyset {
+  readonly subscribeKey: string;
+  readonly publishKey?: string;
+  readonly userId: UserId;
+  // Private fields: invisible to enumeration, spread and JSON, so a logged keyset leaks nothing.
+  readonly #secretKey?: string;
+  readonly #authKey?: string;
+
+  constructor(init: KeysetInit) {
+    if (typeof init?.subscribeKey !== 'string' || init.subscribeKey.length === 0) {
+      throw validationError('config', 'a keyset needs a non-empty subscribeKey');
+    }
+    this.subscribeKey = init.subscribeKey;
+    if (init.publishKey !== undefined) this.publishKey = init.publishKey;
+    this.userId = init.userId instanceof UserId ? init.userId : new UserId(init.userId);
+    this.#secretKey = init.secretKey;
+    this.#authKey = init.authKey;
+  }
+
+  /** The secret key, when this keyset signs requests. */
+  get secretKey(): string | undefined {
+    return this.#secretKey;
+  }
+
+  /** The Access Manager auth key or token. */
+  get authKey(): string | undefined {
+    return this.#authKey;
+  }
+
+  /** This keyset with another user id (the rest unchanged). */
+  withUserId(userId: UserId | string): Keyset {
+    return new Keyset({ ...this.toInit(), userId });
+  }
+
+  /** The keys in the shape the transport takes. */
+  toRequestKeys(): RequestKeys {
+    return {
+      subscribeKey: this.subscribeKey,
+      userId: this.userId.value,
+      ...(this.publishKey === undefined ? {} : { publishKey: this.publishKey }),
+      ...(this.#secretKey === undefined ? {} : { secretKey: this.#secretKey }),
+      ...(this.#authKey === undefined ? {} : { authKey: this.#authKey }),
+    };
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      subscribeKey: this.subscribeKey,
+      ...(this.publishKey === undefined ? {} : { publishKey: this.publishKey }),
+      userId: this.userId.value,
+      ...(this.#secretKey === undefined ? {} : { secretKey: '***' }),
+      ...(this.#authKey === undefined ? {} : { authKey: '***' }),
+    };
+  }
+
+  [inspectSymbol](): string {
+    const fields = Object.entries(this.toJSON()).map(([k, v]) => `${k}: '${String(v)}'`);
+    return `Keyset { ${fields.join(', ')} }`;
+  }
+
+  private toInit(): KeysetInit {
+    return {
+      subscribeKey: this.subscribeKey,
+      userId: this.userId,
+      ...(this.publishKey === undefined ? {} : { publishKey: this.publishKey }),
+      ...(this.#secretKey === undefined ? {} : { secretKey: this.#secretKey }),
+      ...(this.#authKey === undefined ? {} : { authKey: this.#authKey }),
+    };
+  }
+}
+
+/**
+ * How one call picks its keyset: an explicit `keyset` wins over `using`, which wins over the
+ * client's default.
+ *
+ * @example
+ * ```ts
+ * presence.hereNow({ channels: ['lobby'], using: 'admin' });
+ * ```
+ */
+export interface KeysetChoice {
+  /** Overrides the default keyset for this call. */
+  readonly keyset?: Keyset;
+  /** The name of a keyset added with `presence.keysets.add()`. */
+  readonly using?: string;
+}
+
+/**
+ * Named keysets, as the Dart SDK's `keysets` store: `using: 'name'` picks one per call.
+ *
+ * @example
+ * ```ts
+ * presence.keysets.add('admin', new Keyset({ subscribeKey: 'demo', userId: 'admin' }));
+ * presence.whereNow({ using: 'admin' });
+ * ```
+ */
+export class KeysetStore {
+  readonly #keysets = new Map<string, Keyset>();
+  #defaultName: string | undefined;
+
+  /** Adds (or replaces) a keyset; `useAsDefault` makes it the one calls use without `using`. */
+  add(name: string, keyset: Keyset, options: { useAsDefault?: boolean } = {}): this {
+    if (typeof name !== 'string' || name.length === 0) throw validationError('config', 'a keyset name must be a non-empty string');
+    if (!(keyset instanceof Keyset)) throw validationError('config', `keyset "${name}" must be a Keyset`);
+    this.#keysets.set(name, keyset);
+    if (options.useAsDefault || this.#defaultName === undefined) this.#defaultName = name;
+    return this;
+  }
+
+  /** The keyset called `name`; throws a `validation` error naming the known ones otherwise. */
+  get(name: string, operation: PresenceOperation = 'config'): Keyset {
+    const keyset = this.#keysets.get(name);
+    if (keyset === undefined) {
+      const known = [...this.#keysets.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+      throw validationError(operation, `no keyset named "${name}" (known: ${known})`);
+    }
+    return keyset;
+  }
+
+  /** The default keyset; throws a `validation` error when there is none. */
+  get defaultKeyset(): Keyset {
+    return this.defaultFor('config');
+  }
+
+  private defaultFor(operation: PresenceOperation): Keyset {
+    if (this.#defaultName === undefined) {
+      throw validationError(operation, 'no keyset given: pass `keyset` or `using`, or configure `defaultKeyset`');
+    }
+    return this.get(this.#defaultName, operation);
+  }
+
+  /** The names of the keysets held. */
+  names(): string[] {
+    return [...this.#keysets.keys()];
+  }
+
+  /** Picks the keyset for one call: an explicit `keyset`, else `using`, else the default. */
+  resolve(choice: KeysetChoice, operation: PresenceOperation = 'config'): Keyset {
+    if (choice.keyset !== undefined) {
+      if (!(choice.keyset instanceof Keyset)) throw validationError(operation, '`keyset` must be a Keyset');
+      return choice.keyset;
+    }
+    if (choice.using !== undefined) return this.get(choice.using, operation);
+    return this.defaultFor(operation);
+  }
+}

@@ -1,0 +1,58 @@
+import type { Observable } from 'rxjs';
+import { HeartbeatBody } from '../codecs/bodies';
+import type { KeysetChoice } from '../keyset';
+import { groupQuery, paths } from '../transport/paths';
+import type { HeartbeatResult, PresenceState } from '../types';
+import { heartbeatSeconds, perChannelStateJson, targets } from '../validate';
+import { callOperation, type PresenceContext } from './context';
+
+/** The service's default presence timeout, in seconds. */
+export const DEFAULT_PRESENCE_TIMEOUT = 300;
+
+/**
+ * Options of `presence.announceHeartbeat()`.
+ *
+ * @example
+ * ```ts
+ * const options: AnnounceHeartbeatOptions = { channels: ['lobby'], heartbeat: 60, state: { lobby: { mood: 'ok' } } };
+ * ```
+ */
+export interface AnnounceHeartbeatOptions extends KeysetChoice {
+  readonly channels?: Iterable<string>;
+  readonly channelGroups?: Iterable<string>;
+  /** Presence timeout in seconds (1 to 320): how long the service keeps us without another heartbeat. Default 300. */
+  readonly heartbeat?: number;
+  /** State per channel or group name, kept by the service while we are present. */
+  readonly state?: Readonly<Record<string, PresenceState>>;
+}
+
+/** Internal knobs the streams use (no retry in the transport; they retry themselves). */
+export interface RequestTuning {
+  readonly attempts?: number;
+  readonly timeoutMs?: number;
+}
+
+/** Announces presence once. Cold; emits once. See `Presence.announceHeartbeat`. */
+export function announceHeartbeat(
+  context: PresenceContext,
+  options: AnnounceHeartbeatOptions = {},
+  tuning: RequestTuning = {},
+): Observable<HeartbeatResult> {
+  const operation = 'heartbeat';
+  return callOperation(
+    context,
+    operation,
+    () => {
+      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+      const target = targets(operation, options, true);
+      const query: Record<string, string> = {
+        heartbeat: String(heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT)),
+        ...groupQuery(target.channelGroups),
+      };
+      if (options.state !== undefined) query.state = perChannelStateJson(operation, options.state, target);
+      return { operation, keys, query, path: paths.heartbeat(keys.subscribeKey, target.channels), ...tuning };
+    },
+    HeartbeatBody,
+    (body) => ({ status: body.status, message: body.message }),
+  );
+}

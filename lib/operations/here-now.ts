@@ -1,0 +1,178 @@
+import * as t from 'io-ts';
+import { defer, EMPTY, expand, map, reduce, type Observable } from 'rxjs';
+import { HereNowMultiBody, HereNowSingleBody, type OccupantEntry } from '../codecs/bodies';
+import { validationError } from '../errors';
+import type { KeysetChoice } from '../keyset';
+import { groupQuery, paths } from '../transport/paths';
+import type { PresenceRequest, RequestKeys } from '../transport/types';
+import type { ChannelOccupancy, HereNowResult, OccupantInfo } from '../types';
+import { integerIn, targets, type Targets } from '../validate';
+import { callOperation, type PresenceContext } from './context';
+
+const OPERATION = 'hereNow';
+
+/**
+ * How much a here-now returns about each occupant, as in the Dart SDK.
+ *
+ * @example
+ * ```ts
+ * presence.hereNow({ channels: ['lobby'], stateInfo: StateInfo.all });
+ * ```
+ */
+export const StateInfo = {
+  /** Occupancy counts only, no uuids (`disable_uuids=1`). */
+  none: 'none',
+  /** Uuids without state (the default). */
+  onlyUUIDs: 'onlyUUIDs',
+  /** Uuids with their state (`state=1`). */
+  all: 'all',
+} as const;
+/** One of {@link StateInfo}'s values. */
+export type StateInfo = (typeof StateInfo)[keyof typeof StateInfo];
+const STATE_INFOS: readonly string[] = Object.values(StateInfo);
+
+/** The most uuids per channel the service returns in one page. */
+export const HERE_NOW_PAGE_LIMIT = 1000;
+
+/**
+ * Options of `presence.hereNow()`.
+ *
+ * @example
+ * ```ts
+ * const options: HereNowOptions = { channels: ['lobby'], stateInfo: StateInfo.all };
+ * ```
+ */
+export interface HereNowOptions extends KeysetChoice {
+  /** Channels to look at. With no channels and no groups, the whole keyset (global here now). */
+  readonly channels?: Iterable<string>;
+  /** Channel groups whose channels to look at. */
+  readonly channelGroups?: Iterable<string>;
+  /** Default {@link StateInfo.onlyUUIDs}. */
+  readonly stateInfo?: StateInfo;
+  /** Uuids per channel per page, 1 to 1000. Default 1000. */
+  readonly limit?: number;
+  /** Index of the first uuid to return in each channel. Default 0. */
+  readonly offset?: number;
+  /**
+   * Fetch every further page (by `offset`) so that the result is complete. Default true; with
+   * false, one page is returned and `count` still says how many there are.
+   */
+  readonly fetchAllPages?: boolean;
+}
+
+const HereNowBody = t.union([HereNowSingleBody, HereNowMultiBody]);
+type HereNowBody = t.TypeOf<typeof HereNowBody>;
+
+function toOccupants(entries: readonly OccupantEntry[] | undefined): Map<string, OccupantInfo> {
+  const occupants = new Map<string, OccupantInfo>();
+  if (entries === undefined) return occupants;
+  for (const entry of entries) {
+    if (typeof entry === 'string') occupants.set(entry, { uuid: entry });
+    else occupants.set(entry.uuid, 'state' in entry ? { uuid: entry.uuid, state: entry.state } : { uuid: entry.uuid });
+  }
+  return occupants;
+}
+
+/** Maps either wire shape to the domain result. The flat shape names no channel: the request does. */
+export function toHereNowResult(body: HereNowBody, requestedChannel: string | undefined): HereNowResult {
+  if ('payload' in body) {
+    const channels = new Map<string, ChannelOccupancy>();
+    for (const [channelName, entry] of Object.entries(body.payload.channels)) {
+      channels.set(channelName, { channelName, count: entry.occupancy, uuids: toOccupants(entry.uuids) });
+    }
+    return { totalChannels: body.payload.total_channels, totalOccupancy: body.payload.total_occupancy, channels };
+  }
+  const channelName = requestedChannel ?? '';
+  return {
+    totalChannels: 1,
+    totalOccupancy: body.occupancy,
+    channels: new Map([[channelName, { channelName, count: body.occupancy, uuids: toOccupants(body.uuids) }]]),
+  };
+}
+
+interface Page {
+  readonly result: HereNowResult;
+  readonly offset: number;
+}
+
+/** True when some channel filled its page and has occupants beyond it. */
+function hasMore({ result, offset }: Page, limit: number): boolean {
+  for (const channel of result.channels.values()) {
+    if (channel.uuids.size >= limit && channel.count > offset + channel.uuids.size) return true;
+  }
+  return false;
+}
+
+function mergePages(acc: HereNowResult, page: HereNowResult): HereNowResult {
+  const channels = new Map(acc.channels);
+  for (const [name, next] of page.channels) {
+    const previous = channels.get(name);
+    if (previous === undefined) channels.set(name, next);
+    else channels.set(name, { channelName: name, count: next.count, uuids: new Map([...previous.uuids, ...next.uuids]) });
+  }
+  return { totalChannels: page.totalChannels, totalOccupancy: page.totalOccupancy, channels };
+}
+
+interface PreparedHereNow {
+  readonly keys: RequestKeys;
+  readonly target: Targets;
+  readonly stateInfo: StateInfo;
+  readonly limit: number;
+  readonly offset: number;
+  readonly fetchAllPages: boolean;
+}
+
+function prepareHereNow(context: PresenceContext, options: HereNowOptions): PreparedHereNow {
+  const keys = context.keysets.resolve(options, OPERATION).toRequestKeys();
+  const target = targets(OPERATION, options, false);
+  const stateInfo = options.stateInfo ?? StateInfo.onlyUUIDs;
+  if (!STATE_INFOS.includes(stateInfo)) {
+    throw validationError(OPERATION, `stateInfo must be one of ${STATE_INFOS.join(', ')}, got ${String(stateInfo)}`);
+  }
+  return {
+    keys,
+    target,
+    stateInfo,
+    limit: integerIn(OPERATION, 'limit', options.limit ?? HERE_NOW_PAGE_LIMIT, 1, HERE_NOW_PAGE_LIMIT),
+    offset: integerIn(OPERATION, 'offset', options.offset ?? 0, 0),
+    fetchAllPages: options.fetchAllPages ?? true,
+  };
+}
+
+function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset: number): Observable<Page> {
+  const { keys, target, stateInfo, limit } = prepared;
+  const global = target.channels.length === 0 && target.channelGroups.length === 0;
+  const single = target.channels.length === 1 && target.channelGroups.length === 0;
+  const query: Record<string, string> = { ...groupQuery(target.channelGroups) };
+  if (stateInfo === StateInfo.none) query.disable_uuids = '1';
+  if (stateInfo === StateInfo.all) query.state = '1';
+  query.limit = String(limit);
+  if (offset > 0) query.offset = String(offset);
+  const request: PresenceRequest = {
+    operation: OPERATION,
+    keys,
+    query,
+    path: global ? paths.globalHereNow(keys.subscribeKey) : paths.hereNow(keys.subscribeKey, target.channels),
+  };
+  return callOperation(context, OPERATION, () => request, HereNowBody, (body) => ({
+    offset,
+    result: toHereNowResult(body, single ? target.channels[0] : undefined),
+  }));
+}
+
+/**
+ * Who is present: uuids (and optionally state) per channel, with counts. Cold; emits once.
+ * Pages beyond the first (1,000 uuids per channel) are fetched by `offset` and merged, so the
+ * result is complete unless `fetchAllPages: false`. See `Presence.hereNow`.
+ */
+export function hereNow(context: PresenceContext, options: HereNowOptions = {}): Observable<HereNowResult> {
+  return defer(() => {
+    const prepared = prepareHereNow(context, options);
+    const morePages = prepared.fetchAllPages && prepared.stateInfo !== StateInfo.none;
+    return hereNowPage(context, prepared, prepared.offset).pipe(
+      expand((page) => (morePages && hasMore(page, prepared.limit) ? hereNowPage(context, prepared, page.offset + prepared.limit) : EMPTY)),
+      map((page) => page.result),
+      reduce(mergePages),
+    );
+  });
+}

@@ -1,0 +1,37 @@
+import type { Observable } from 'rxjs';
+import { LeaveBody } from '../codecs/bodies';
+import type { KeysetChoice } from '../keyset';
+import { groupQuery, paths } from '../transport/paths';
+import type { LeaveResult } from '../types';
+import { targets } from '../validate';
+import { callOperation, type PresenceContext } from './context';
+import type { RequestTuning } from './heartbeat';
+
+/**
+ * Options of `presence.announceLeave()`.
+ *
+ * @example
+ * ```ts
+ * const options: AnnounceLeaveOptions = { channels: ['lobby'] };
+ * ```
+ */
+export interface AnnounceLeaveOptions extends KeysetChoice {
+  readonly channels?: Iterable<string>;
+  readonly channelGroups?: Iterable<string>;
+}
+
+/** Announces that we left, at once. Cold; emits once. See `Presence.announceLeave`. */
+export function announceLeave(context: PresenceContext, options: AnnounceLeaveOptions = {}, tuning: RequestTuning = {}): Observable<LeaveResult> {
+  const operation = 'leave';
+  return callOperation(
+    context,
+    operation,
+    () => {
+      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+      const target = targets(operation, options, true);
+      return { operation, keys, query: groupQuery(target.channelGroups), path: paths.leave(keys.subscribeKey, target.channels), ...tuning };
+    },
+    LeaveBody,
+    (): LeaveResult => ({ action: 'leave' }),
+  );
+}

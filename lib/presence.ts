@@ -1,0 +1,200 @@
+import type { Observable } from 'rxjs';
+import { Keyset, KeysetStore, type KeysetChoice } from './keyset';
+import { addChannels, deleteGroup, listChannels, listGroups, removeChannels } from './operations/channel-groups';
+import type { PresenceContext } from './operations/context';
+import { announceHeartbeat, type AnnounceHeartbeatOptions } from './operations/heartbeat';
+import { hereNow, type HereNowOptions } from './operations/here-now';
+import { announceLeave, type AnnounceLeaveOptions } from './operations/leave';
+import { getState, setState, type GetStateOptions, type SetStateOptions } from './operations/state';
+import { whereNow, type WhereNowOptions } from './operations/where-now';
+import { createFetchTransport, type FetchLike } from './transport/fetch-transport';
+import type { RetryOptions } from './transport/retry-policy';
+import type { Transport } from './transport/types';
+import type {
+  ChannelGroupChangeResult,
+  ChannelGroupChannels,
+  ChannelGroupList,
+  GetUserStateResult,
+  HeartbeatResult,
+  HereNowResult,
+  LeaveResult,
+  PresenceState,
+  SetUserStateResult,
+  WhereNowResult,
+} from './types';
+
+/** The real service. */
+export const DEFAULT_ORIGIN = 'https://ps.pndsn.com';
+
+/**
+ * Options of the {@link Presence} client.
+ *
+ * @example
+ * ```ts
+ * const options: PresenceOptions = {
+ *   defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: new UserId('me') }),
+ *   origin: 'http://127.0.0.1:8090',
+ * };
+ * ```
+ */
+export interface PresenceOptions {
+  /** The keyset calls use when they name none. */
+  readonly defaultKeyset?: Keyset;
+  /** Scheme and host of the service. Default `https://ps.pndsn.com`; an emulator's `url` for local work. */
+  readonly origin?: string;
+  /** A `fetch` to use instead of cross-fetch. */
+  readonly fetch?: FetchLike;
+  /** Per-request timeout. Default 15,000 ms. */
+  readonly requestTimeoutMs?: number;
+  /** How transient failures are retried. Default 3 attempts, 250 ms doubling, jittered. */
+  readonly retry?: RetryOptions;
+  /** Replaces the HTTP transport entirely (marble tests pass a fake one). */
+  readonly transport?: Transport;
+}
+
+/**
+ * Channel-group management, as `presence.channelGroups`.
+ *
+ * @example
+ * ```ts
+ * await firstValueFrom(presence.channelGroups.addChannels('cg1', ['a', 'b']));
+ * const { channels } = await firstValueFrom(presence.channelGroups.listChannels('cg1'));
+ * ```
+ */
+export interface ChannelGroups {
+  /** Adds channels to a group, creating it on first use. */
+  addChannels(group: string, channels: Iterable<string>, options?: KeysetChoice): Observable<ChannelGroupChangeResult>;
+  /** Removes channels from a group. */
+  removeChannels(group: string, channels: Iterable<string>, options?: KeysetChoice): Observable<ChannelGroupChangeResult>;
+  /** Lists a group's channels (none for an unknown group). */
+  listChannels(group: string, options?: KeysetChoice): Observable<ChannelGroupChannels>;
+  /** Lists the keyset's groups. */
+  listGroups(options?: KeysetChoice): Observable<ChannelGroupList>;
+  /** Deletes a group. */
+  delete(group: string, options?: KeysetChoice): Observable<ChannelGroupChangeResult>;
+}
+
+/**
+ * The presence client: every operation of PubNub's Presence API as a cold Observable, plus the
+ * long-lived streams. Nothing is sent until you subscribe; each subscription sends its own
+ * request; unsubscribing aborts it. Errors are always a `PresenceError`.
+ *
+ * @example
+ * ```ts
+ * import { firstValueFrom } from 'rxjs';
+ * import { Presence, Keyset, UserId, StateInfo } from 'rx-presence';
+ *
+ * const presence = new Presence({
+ *   defaultKeyset: new Keyset({ subscribeKey: 'demo', publishKey: 'demo', userId: new UserId('me') }),
+ *   origin: 'http://127.0.0.1:8090',
+ * });
+ * const result = await firstValueFrom(presence.hereNow({ channels: ['my_channel'], stateInfo: StateInfo.all }));
+ * console.log(result.totalOccupancy);
+ * ```
+ */
+export class Presence {
+  /** Named keysets; `using: name` picks one per call. */
+  readonly keysets = new KeysetStore();
+  /** Channel-group management. */
+  readonly channelGroups: ChannelGroups;
+  /** The transport and keysets, for the free functions and streams. */
+  readonly context: PresenceContext;
+
+  constructor(options: PresenceOptions = {}) {
+    if (options.defaultKeyset !== undefined) this.keysets.add('default', options.defaultKeyset, { useAsDefault: true });
+    const transport =
+      options.transport ??
+      createFetchTransport({
+        origin: options.origin ?? DEFAULT_ORIGIN,
+        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
+        ...(options.retry === undefined ? {} : { retry: options.retry }),
+      });
+    const context: PresenceContext = { transport, keysets: this.keysets };
+    this.context = context;
+    this.channelGroups = {
+      addChannels: (group, channels, choice) => addChannels(context, group, channels, choice),
+      removeChannels: (group, channels, choice) => removeChannels(context, group, channels, choice),
+      listChannels: (group, choice) => listChannels(context, group, choice),
+      listGroups: (choice) => listGroups(context, choice),
+      delete: (group, choice) => deleteGroup(context, group, choice),
+    };
+  }
+
+  /**
+   * Who is present on channels and groups, with counts and optionally state. With no channels
+   * and no groups, the whole keyset. Complete beyond 1,000 occupants per channel (pages are
+   * fetched by offset). The service caches answers for 3 s.
+   *
+   * @example
+   * ```ts
+   * presence.hereNow({ channels: ['lobby'], stateInfo: StateInfo.all }).subscribe((r) => {
+   *   for (const [uuid, { state }] of r.channels.get('lobby')?.uuids ?? []) console.log(uuid, state);
+   * });
+   * ```
+   */
+  hereNow(options: HereNowOptions = {}): Observable<HereNowResult> {
+    return hereNow(this.context, options);
+  }
+
+  /**
+   * The channels a user is present on; by default our own user.
+   *
+   * @example
+   * ```ts
+   * presence.whereNow({ uuid: 'alice' }).subscribe(({ channels }) => console.log(channels));
+   * ```
+   */
+  whereNow(options: WhereNowOptions = {}): Observable<WhereNowResult> {
+    return whereNow(this.context, options);
+  }
+
+  /**
+   * Announces presence once on channels and groups; we stay present for `heartbeat` seconds
+   * (default 300). For a user who stays, use `heartbeat$`, which repeats this and leaves.
+   *
+   * @example
+   * ```ts
+   * await firstValueFrom(presence.announceHeartbeat({ channels: ['my_channel'], heartbeat: 60 }));
+   * ```
+   */
+  announceHeartbeat(options: AnnounceHeartbeatOptions = {}): Observable<HeartbeatResult> {
+    return announceHeartbeat(this.context, options);
+  }
+
+  /**
+   * Announces that we left channels and groups; the service drops us and our state at once.
+   *
+   * @example
+   * ```ts
+   * await firstValueFrom(presence.announceLeave({ channels: ['my_channel'] }));
+   * ```
+   */
+  announceLeave(options: AnnounceLeaveOptions = {}): Observable<LeaveResult> {
+    return announceLeave(this.context, options);
+  }
+
+  /**
+   * Sets our state (a JSON object, at most 32 KiB) on channels and groups.
+   *
+   * @example
+   * ```ts
+   * await firstValueFrom(presence.setState({ is_typing: true }, { channels: ['my_channel'] }));
+   * ```
+   */
+  setState(state: PresenceState, options: SetStateOptions = {}): Observable<SetUserStateResult> {
+    return setState(this.context, state, options);
+  }
+
+  /**
+   * A user's state on channels and groups; by default our own.
+   *
+   * @example
+   * ```ts
+   * const { stateByChannel } = await firstValueFrom(presence.getState({ channels: ['ch1', 'ch2'] }));
+   * ```
+   */
+  getState(options: GetStateOptions = {}): Observable<GetUserStateResult> {
+    return getState(this.context, options);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * PubNub's percent-encoding: `encodeURIComponent` plus `! ~ * ' ( )`, so the only characters left
+ * raw are `A–Z a–z 0–9 - _ .`. Channel names in paths and every query value use it, and the v2
+ * signature is computed over it, which is why `URLSearchParams` (space → `+`) must never be used
+ * for anything that gets signed.
+ *
+ * @example
+ * ```ts
+ * encodeString('channel#1'); // 'channel%231'
+ * encodeString("it's (ok)!"); // 'it%27s%20%28ok%29%21'
+ * ```
+ */
+export function encodeString(value: string): string {
+  return encodeURIComponent(value).replace(/[!~*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * Encodes a list of names for one path segment: each name encoded on its own and joined with a
+ * literal `,`; an empty list becomes the protocol's "no channels" marker, a lone `,`.
+ *
+ * @example
+ * ```ts
+ * encodeNames(['a b', 'c']); // 'a%20b,c'
+ * encodeNames([]);           // ','
+ * ```
+ */
+export function encodeNames(names: readonly string[]): string {
+  return names.length === 0 ? ',' : names.map(encodeString).join(',');
+}
+
+/** A query as the protocol sees it: every value already a string, order irrelevant. */
+export type Query = Readonly<Record<string, string>>;
+
+/**
+ * Serialises a query with {@link encodeString}, keys sorted: the canonical form the v2 signature
+ * is computed over, and also what we put on the wire (so what is signed is what is sent).
+ *
+ * @example
+ * ```ts
+ * canonicalQuery({ uuid: 'me', auth: 'k', state: '{"a":1}' });
+ * // 'auth=k&state=%7B%22a%22%3A1%7D&uuid=me'
+ * ```
+ */
+export function canonicalQuery(query: Query): string {
+  return Object.keys(query)
+    .sort()
+    .map((key) => `${key}=${encodeString(query[key])}`)
+    .join('&');
+}
