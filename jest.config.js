@@ -5,6 +5,6 @@ module.exports = {
   testEnvironment: 'node',
   // Type checking runs once for the whole project (`npm run typecheck`, part of `npm test`);
   // ts-jest only transpiles, which keeps the suite fast.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 20000,
 };

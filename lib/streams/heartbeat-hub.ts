@@ -1,0 +1,227 @@
+import {
+  asapScheduler,
+  asyncScheduler,
+  BehaviorSubject,
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  exhaustMap,
+  map,
+  type Observable,
+  of,
+  retry,
+  share,
+  switchMap,
+  throwError,
+  timer,
+  type Subscription,
+} from 'rxjs';
+import { isRetryable, type PresenceError } from '../errors';
+import type { Keyset } from '../keyset';
+import type { PresenceContext } from '../operations/context';
+import { announceHeartbeat } from '../operations/heartbeat';
+import { announceLeave } from '../operations/leave';
+import type { PresenceState } from '../types';
+
+/** One `heartbeat$` subscription's claim on channels and groups. */
+export interface Membership {
+  readonly channels: readonly string[];
+  readonly channelGroups: readonly string[];
+  readonly state?: Readonly<Record<string, PresenceState>>;
+}
+
+/** The union every request carries, as the loop emits it. */
+export type HubEvent =
+  | { readonly type: 'ok'; readonly timestamp: number }
+  | { readonly type: 'failed'; readonly timestamp: number; readonly error: PresenceError; readonly attempt: number; readonly retryInMs: number };
+
+/** Timing of one hub; every member of a hub shares it. */
+export interface HubTiming {
+  /** Presence timeout sent as `heartbeat`, seconds. */
+  readonly heartbeat: number;
+  /** Cadence, milliseconds. */
+  readonly intervalMs: number;
+  /** First retry delay after a transient failure, doubling up to `intervalMs`. */
+  readonly retryBaseMs: number;
+  /** Leave request timeout, milliseconds. */
+  readonly leaveTimeoutMs: number;
+}
+
+class RefCounts {
+  readonly #counts = new Map<string, number>();
+
+  /** Adds one reference per name; returns the names that were new. */
+  add(names: readonly string[]): string[] {
+    const added: string[] = [];
+    for (const name of names) {
+      const count = this.#counts.get(name) ?? 0;
+      if (count === 0) added.push(name);
+      this.#counts.set(name, count + 1);
+    }
+    return added;
+  }
+
+  /** Drops one reference per name; returns the names nobody holds any more. */
+  remove(names: readonly string[]): string[] {
+    const released: string[] = [];
+    for (const name of names) {
+      const count = this.#counts.get(name) ?? 0;
+      if (count <= 1) {
+        this.#counts.delete(name);
+        released.push(name);
+      } else this.#counts.set(name, count - 1);
+    }
+    return released;
+  }
+
+  names(): string[] {
+    return [...this.#counts.keys()];
+  }
+}
+
+/**
+ * One heartbeat loop shared by every `heartbeat$` of a client, keyset and timing. Members claim
+ * channels with ref counts; each request carries the union; a leave goes out only for what no
+ * member holds any more. This is the piece PubNub's own SDKs got wrong repeatedly (leaves for
+ * channels another subscription still used, heartbeats not aggregated).
+ */
+export class HeartbeatHub {
+  readonly #channels = new RefCounts();
+  readonly #groups = new RefCounts();
+  readonly #members = new Set<Membership>();
+  // Emits whenever the union gains a name: the loop restarts with an immediate heartbeat so the
+  // new channel is announced at once. Losing names does not restart it, so that components
+  // mounting and unmounting cannot starve the cadence.
+  readonly #grown = new BehaviorSubject<void>(undefined);
+  readonly #leaving = { channels: new Set<string>(), channelGroups: new Set<string>() };
+  #leaveScheduled = false;
+  // Scheduled and in-flight leaves, so that `leaveOnExit` can wait for them.
+  readonly #pendingLeaves = new Set<Subscription>();
+  readonly #leavesSettled = new Set<() => void>();
+  /** The shared loop; subscribers get the union's events. */
+  readonly events$: Observable<HubEvent>;
+
+  constructor(
+    private readonly context: PresenceContext,
+    private readonly keyset: Keyset,
+    private readonly timing: HubTiming,
+  ) {
+    this.events$ = this.#grown.pipe(
+      switchMap(() => timer(0, timing.intervalMs).pipe(exhaustMap(() => this.beat()))),
+      share({ resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
+    );
+  }
+
+  /** Claims the member's names; the union grows at once if they are new. */
+  join(member: Membership): void {
+    this.#members.add(member);
+    // A name released and claimed again before the leave went out (a component remounting)
+    // must not be left: that would be a spurious leave and join for everyone watching.
+    for (const name of member.channels) this.#leaving.channels.delete(name);
+    for (const name of member.channelGroups) this.#leaving.channelGroups.delete(name);
+    const added = [...this.#channels.add(member.channels), ...this.#groups.add(member.channelGroups)];
+    if (added.length > 0) this.#grown.next();
+  }
+
+  /**
+   * Releases the member's names. Names nobody holds any more are left in one request, sent once
+   * the current task is done, so that many members ending together cost one leave.
+   */
+  release(member: Membership): void {
+    if (!this.#members.delete(member)) return;
+    for (const name of this.#channels.remove(member.channels)) this.#leaving.channels.add(name);
+    for (const name of this.#groups.remove(member.channelGroups)) this.#leaving.channelGroups.add(name);
+    if (this.#leaving.channels.size + this.#leaving.channelGroups.size === 0 || this.#leaveScheduled) return;
+    this.#leaveScheduled = true;
+    this.#pendingLeaves.add(asapScheduler.schedule(() => this.sendLeave()));
+  }
+
+  private sendLeave(): void {
+    this.#leaveScheduled = false;
+    const channels = [...this.#leaving.channels];
+    const channelGroups = [...this.#leaving.channelGroups];
+    this.#leaving.channels.clear();
+    this.#leaving.channelGroups.clear();
+    if (channels.length === 0 && channelGroups.length === 0) return this.settleAll();
+    // Not tied to any subscriber: the ones that triggered it are already gone.
+    const leave: Subscription = announceLeave(
+      this.context,
+      { keyset: this.keyset, channels, channelGroups },
+      { timeoutMs: this.timing.leaveTimeoutMs },
+    ).subscribe({ error: () => this.settle(leave), complete: () => this.settle(leave) });
+    if (!leave.closed) this.#pendingLeaves.add(leave);
+    this.settleAll();
+  }
+
+  /** True when no member holds anything (the hub can be dropped). */
+  get idle(): boolean {
+    return this.#members.size === 0;
+  }
+
+  /** Resolves when every leave sent so far has been answered or has failed. */
+  leavesSettled(): Promise<void> {
+    if (this.#pendingLeaves.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#leavesSettled.add(resolve));
+  }
+
+  private settle(leave: Subscription): void {
+    this.#pendingLeaves.delete(leave);
+    this.settleAll();
+  }
+
+  private settleAll(): void {
+    for (const pending of this.#pendingLeaves) if (pending.closed) this.#pendingLeaves.delete(pending);
+    if (this.#pendingLeaves.size > 0) return;
+    for (const resolve of this.#leavesSettled) resolve();
+    this.#leavesSettled.clear();
+  }
+
+  /** One heartbeat for the current union, retried with backoff while failures are transient. */
+  private beat(): Observable<HubEvent> {
+    const now = () => asyncScheduler.now();
+    return defer(() => {
+      const channels = this.#channels.names();
+      const channelGroups = this.#groups.names();
+      if (channels.length === 0 && channelGroups.length === 0) return EMPTY;
+      return announceHeartbeat(
+        this.context,
+        { keyset: this.keyset, channels, channelGroups, heartbeat: this.timing.heartbeat, state: this.unionState() },
+        { attempts: 1 },
+      ).pipe(map((): HubEvent => ({ type: 'ok', timestamp: now() })));
+    }).pipe(retryWithReport(this.timing, now));
+  }
+
+  private unionState(): Record<string, PresenceState> | undefined {
+    let state: Record<string, PresenceState> | undefined;
+    for (const member of this.#members) {
+      if (member.state !== undefined) state = { ...state, ...member.state };
+    }
+    return state;
+  }
+}
+
+/**
+ * Retries transient failures forever with capped exponential backoff, emitting a `failed`
+ * event before each wait: the failure is reported, then rethrown so that `retry` waits and
+ * tries again; a permanent error passes through both and errors the loop. The count starts over
+ * with each heartbeat, i.e. after every success.
+ */
+function retryWithReport(timing: HubTiming, now: () => number) {
+  return (source: Observable<HubEvent>): Observable<HubEvent> => {
+    const delayFor = (attempt: number) => Math.min(timing.intervalMs, timing.retryBaseMs * 2 ** (attempt - 1));
+    let attempt = 0;
+    return defer(() => {
+      attempt = 0;
+      return source.pipe(
+        catchError((error: unknown) => {
+          if (!isRetryable(error)) return throwError(() => error);
+          attempt += 1;
+          const report: HubEvent = { type: 'failed', timestamp: now(), error: error as PresenceError, attempt, retryInMs: delayFor(attempt) };
+          return concat(of(report), throwError(() => error));
+        }),
+        retry({ delay: (error: unknown) => (isRetryable(error) ? timer(delayFor(attempt)) : throwError(() => error)) }),
+      );
+    });
+  };
+}

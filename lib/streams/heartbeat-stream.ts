@@ -1,0 +1,102 @@
+import { map, Observable } from 'rxjs';
+import { validationError } from '../errors';
+import type { Keyset, KeysetChoice } from '../keyset';
+import type { PresenceContext } from '../operations/context';
+import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
+import type { PresenceState } from '../types';
+import { heartbeatSeconds, perChannelStateJson, targets } from '../validate';
+import type { HeartbeatEvent } from './heartbeat-events';
+import { HeartbeatHub, type Membership } from './heartbeat-hub';
+
+/**
+ * Options of `presence.heartbeat$()`. Times are in seconds, as in the protocol.
+ *
+ * @example
+ * ```ts
+ * const options: HeartbeatStreamOptions = { channels: ['lobby'], heartbeat: 60, state: { lobby: { mood: 'ok' } } };
+ * ```
+ */
+export interface HeartbeatStreamOptions extends KeysetChoice {
+  readonly channels?: Iterable<string>;
+  readonly channelGroups?: Iterable<string>;
+  /** Presence timeout, 1 to 320 s: how long the service keeps us after the last heartbeat. Default 300. */
+  readonly heartbeat?: number;
+  /** Seconds between heartbeats. Default `heartbeat / 2 - 1` (149 for 300), as PubNub's SDKs. */
+  readonly interval?: number;
+  /** State per channel or group, sent with every heartbeat so the service keeps it. */
+  readonly state?: Readonly<Record<string, PresenceState>>;
+  /** First retry delay after a transient failure, doubling up to `interval`. Default 1 s. */
+  readonly retryDelay?: number;
+  /** How long the leave at the end may take. Default 5 s. */
+  readonly leaveTimeout?: number;
+}
+
+/** The hubs of a client, by keyset and timing. */
+const hubsByContext = new WeakMap<PresenceContext, Map<string, HeartbeatHub>>();
+const keysetIds = new WeakMap<Keyset, number>();
+let nextKeysetId = 0;
+
+function keysetId(keyset: Keyset): number {
+  let id = keysetIds.get(keyset);
+  if (id === undefined) keysetIds.set(keyset, (id = nextKeysetId++));
+  return id;
+}
+
+/** Every hub of a client (for `leaveOnExit`). */
+export function hubsOf(context: PresenceContext): readonly HeartbeatHub[] {
+  return [...(hubsByContext.get(context)?.values() ?? [])];
+}
+
+/**
+ * Stays present on channels and groups until unsubscribed, then leaves: **cancel means leave**.
+ * See `Presence.heartbeat$`.
+ */
+export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOptions = {}): Observable<HeartbeatEvent> {
+  const operation = 'heartbeat';
+  return new Observable<HeartbeatEvent>((subscriber) => {
+    const keyset = context.keysets.resolve(options, operation);
+    const target = targets(operation, options, true);
+    const heartbeat = heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT);
+    const interval = options.interval ?? heartbeat / 2 - 1;
+    if (typeof interval !== 'number' || !(interval > 0) || interval >= heartbeat) {
+      throw validationError(operation, `interval must be more than 0 and less than heartbeat (${heartbeat} s), got ${String(interval)}`);
+    }
+    if (options.state !== undefined) perChannelStateJson(operation, options.state, target);
+    const retryDelay = options.retryDelay ?? 1;
+    const leaveTimeout = options.leaveTimeout ?? 5;
+
+    const hubs = hubsByContext.get(context) ?? new Map<string, HeartbeatHub>();
+    hubsByContext.set(context, hubs);
+    const key = `${keysetId(keyset)}|${heartbeat}|${interval}|${retryDelay}|${leaveTimeout}`;
+    let hub = hubs.get(key);
+    if (hub === undefined) {
+      hub = new HeartbeatHub(context, keyset, {
+        heartbeat,
+        intervalMs: interval * 1000,
+        retryBaseMs: retryDelay * 1000,
+        leaveTimeoutMs: leaveTimeout * 1000,
+      });
+      hubs.set(key, hub);
+    }
+    const member: Membership = {
+      channels: target.channels,
+      channelGroups: target.channelGroups,
+      ...(options.state === undefined ? {} : { state: options.state }),
+    };
+    const scope = { channels: target.channels, channelGroups: target.channelGroups };
+
+    // Listen before claiming, so that the loop is running when the claim asks for an immediate beat.
+    const subscription = hub.events$.pipe(map((event): HeartbeatEvent => ({ ...event, ...scope }))).subscribe(subscriber);
+    hub.join(member);
+    const joined = hub;
+    return () => {
+      // Unsubscribing first stops (and aborts) an in-flight heartbeat when this was the last member.
+      subscription.unsubscribe();
+      joined.release(member);
+      // Kept until its leaves settle, so that `leaveOnExit` can still wait for them.
+      void joined.leavesSettled().then(() => {
+        if (joined.idle && hubs.get(key) === joined) hubs.delete(key);
+      });
+    };
+  });
+}
