@@ -1,12 +1,13 @@
 import { map, Observable } from 'rxjs';
 import { validationError } from '../errors';
-import type { Keyset, KeysetChoice } from '../keyset';
+import type { KeysetChoice } from '../keyset';
 import type { PresenceContext } from '../operations/context';
 import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
 import type { PresenceState } from '../types';
 import { heartbeatSeconds, perChannelStateJson, targets } from '../validate';
 import type { HeartbeatEvent } from './heartbeat-events';
 import { HeartbeatHub, type Membership } from './heartbeat-hub';
+import { keysetId } from './keyset-id';
 
 /**
  * Options of `presence.heartbeat$()`. Times are in seconds, as in the protocol.
@@ -33,14 +34,6 @@ export interface HeartbeatStreamOptions extends KeysetChoice {
 
 /** The hubs of a client, by keyset and timing. */
 const hubsByContext = new WeakMap<PresenceContext, Map<string, HeartbeatHub>>();
-const keysetIds = new WeakMap<Keyset, number>();
-let nextKeysetId = 0;
-
-function keysetId(keyset: Keyset): number {
-  let id = keysetIds.get(keyset);
-  if (id === undefined) keysetIds.set(keyset, (id = nextKeysetId++));
-  return id;
-}
 
 /** Every hub of a client (for `leaveOnExit`). */
 export function hubsOf(context: PresenceContext): readonly HeartbeatHub[] {

@@ -1,0 +1,141 @@
+import type * as t from 'io-ts';
+import { isLeft } from 'fp-ts/Either';
+import {
+  defer,
+  EMPTY,
+  groupBy,
+  identity,
+  map,
+  mergeMap,
+  type MonoTypeOperatorFunction,
+  type Observable,
+  of,
+  type OperatorFunction,
+  pipe,
+  switchMap,
+  timer,
+} from 'rxjs';
+import { formatIssues, toIssues } from '../codecs/report';
+import { validationError } from '../errors';
+import type { PresenceContext } from '../operations/context';
+import { StateInfo } from '../operations/here-now';
+import type { PresenceEvent } from '../types';
+import { diffOccupancy } from './diff-occupancy';
+import { jsonEqual } from './json-equal';
+import { hereNow$, type HereNowStreamOptions } from './here-now-stream';
+
+/**
+ * Options of `presence.presenceEvents$()`.
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * const options: PresenceEventsOptions<{ mood: string }> = {
+ *   channels: ['lobby'], interval: 5, graceMs: 15_000, stateCodec: t.type({ mood: t.string }),
+ * };
+ * ```
+ */
+export interface PresenceEventsOptions<S = unknown> extends HereNowStreamOptions {
+  /** `join` (default): the first snapshot yields a join per occupant. `skip`: it is only the baseline. */
+  readonly initial?: 'join' | 'skip';
+  /**
+   * A uuid that vanishes and comes back within this many milliseconds yields nothing (flap
+   * suppression); one still missing after it yields a single leave, as late as this. Default 0.
+   */
+  readonly graceMs?: number;
+  /**
+   * An io-ts codec for the state: events carry it typed. A state that fails it arrives as a
+   * `state-invalid` event with readable issues; the stream never errors for it. Implies
+   * `stateInfo: StateInfo.all` unless given.
+   */
+  readonly stateCodec?: t.Decoder<unknown, S>;
+}
+
+/**
+ * Holds each `leave` for `graceMs`; a `join` of the same uuid on the same channel within that
+ * time cancels both (a `state-change` is emitted instead if the state differs). Pure RxJS:
+ * `groupBy` per channel and uuid, `switchMap` to cancel the pending leave.
+ *
+ * @example
+ * ```ts
+ * presence.presenceEvents$({ channels: ['lobby'] }).pipe(suppressFlaps(15_000)).subscribe(console.log);
+ * ```
+ */
+export function suppressFlaps<S>(graceMs: number): MonoTypeOperatorFunction<PresenceEvent<S>> {
+  if (graceMs <= 0) return identity;
+  return pipe(
+    groupBy((event) => `${event.channel}\u0000${event.uuid}`, {
+      // A group lives a little longer than a pending leave, so groups do not pile up.
+      duration: (group$) => group$.pipe(switchMap(() => timer(graceMs + 1))),
+    }),
+    mergeMap((group$) =>
+      defer(() => {
+        let pendingLeave: PresenceEvent<S> | undefined;
+        return group$.pipe(
+          switchMap((event): Observable<PresenceEvent<S>> => {
+            if (event.action === 'leave') {
+              pendingLeave = event;
+              return timer(graceMs).pipe(
+                map(() => {
+                  pendingLeave = undefined;
+                  return event;
+                }),
+              );
+            }
+            if (event.action === 'join' && pendingLeave !== undefined) {
+              const before = pendingLeave;
+              pendingLeave = undefined;
+              return jsonEqual(before.state, event.state) ? EMPTY : of({ ...event, action: 'state-change' } as PresenceEvent<S>);
+            }
+            return of(event);
+          }),
+        );
+      }),
+    ),
+  );
+}
+
+/**
+ * Types each event's `state` with an io-ts codec. A state that fails becomes a `state-invalid`
+ * event with `path: expected X, got Y` issues; the stream never errors for it. Events without a
+ * state pass through.
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * events$.pipe(decodeStates(t.type({ mood: t.string }))).subscribe((e) => {
+ *   if (e.action !== 'state-invalid' && e.state) console.log(e.state.mood);
+ * });
+ * ```
+ */
+export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<PresenceEvent, PresenceEvent<S>> {
+  return map((event): PresenceEvent<S> => {
+    if (event.action === 'state-invalid' || !('state' in event) || event.state === undefined) return event as PresenceEvent<S>;
+    const result = codec.decode(event.state);
+    if (!isLeft(result)) return { ...event, state: result.right } as PresenceEvent<S>;
+    const { channel, uuid, occupancy, timestamp, state } = event;
+    const issues = formatIssues(toIssues(result.left)).split('\n');
+    return { action: 'state-invalid', channel, uuid, occupancy, timestamp, state, issues };
+  });
+}
+
+/**
+ * Join, leave and state-change events derived from polled here-now snapshots. See
+ * `Presence.presenceEvents$`.
+ */
+export function presenceEvents$<S = unknown>(context: PresenceContext, options: PresenceEventsOptions<S> = {}): Observable<PresenceEvent<S>> {
+  return defer(() => {
+    const { initial = 'join', graceMs = 0, stateCodec, ...pollOptions } = options;
+    const stateInfo = pollOptions.stateInfo ?? (stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all);
+    if (stateInfo === StateInfo.none) {
+      throw validationError('hereNow', 'presence events need uuids: stateInfo none gives counts only');
+    }
+    if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw validationError('hereNow', `graceMs must be 0 or more, got ${String(graceMs)}`);
+    if (initial !== 'join' && initial !== 'skip') throw validationError('hereNow', `initial must be 'join' or 'skip', got ${String(initial)}`);
+    return hereNow$(context, { ...pollOptions, stateInfo }).pipe(
+      diffOccupancy({ initial }),
+      stateCodec === undefined ? (identity as OperatorFunction<PresenceEvent, PresenceEvent<S>>) : decodeStates(stateCodec),
+      suppressFlaps<S>(graceMs),
+    );
+  });
+}
