@@ -7,6 +7,10 @@ import { hereNow, type HereNowOptions } from './operations/here-now';
 import { announceLeave, type AnnounceLeaveOptions } from './operations/leave';
 import { getState, setState, type GetStateOptions, type SetStateOptions } from './operations/state';
 import { whereNow, type WhereNowOptions } from './operations/where-now';
+import type { HeartbeatEvent } from './streams/heartbeat-events';
+import { heartbeat$, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
+import { hereNow$, type HereNowStreamOptions } from './streams/here-now-stream';
+import { presenceEvents$, type PresenceEventsOptions } from './streams/presence-events';
 import { createFetchTransport, type FetchLike } from './transport/fetch-transport';
 import type { RetryOptions } from './transport/retry-policy';
 import type { Transport } from './transport/types';
@@ -18,6 +22,7 @@ import type {
   HeartbeatResult,
   HereNowResult,
   LeaveResult,
+  PresenceEvent,
   PresenceState,
   SetUserStateResult,
   WhereNowResult,
@@ -196,5 +201,61 @@ export class Presence {
    */
   getState(options: GetStateOptions = {}): Observable<GetUserStateResult> {
     return getState(this.context, options);
+  }
+
+  /**
+   * Stays present on channels and groups until unsubscribed, then announces leave exactly once:
+   * **cancel means leave**, whatever ends the subscription (unsubscribe, error, `take`,
+   * `takeUntil`). Announces at once, then every `interval` seconds (default `heartbeat / 2 - 1`).
+   * Transient failures are reported as `failed` events and retried with backoff; permanent ones
+   * error the stream. All `heartbeat$` of one client and keyset share one loop whose request
+   * carries the union of their channels; a leave goes out only for channels nobody holds.
+   *
+   * @example
+   * ```ts
+   * import { takeUntil, timer } from 'rxjs';
+   * presence
+   *   .heartbeat$({ channels: ['lobby'], heartbeat: 60, state: { lobby: { mood: 'ok' } } })
+   *   .pipe(takeUntil(timer(30_000)))           // present for 30 s, then leave
+   *   .subscribe((e) => console.log(e.type));
+   * // Output: ok (then ok every 29 s while subscribed)
+   * ```
+   */
+  heartbeat$(options: HeartbeatStreamOptions = {}): Observable<HeartbeatEvent> {
+    return heartbeat$(this.context, options);
+  }
+
+  /**
+   * Polled here-now snapshots every `interval` seconds (default 10, at least 3). Identical
+   * subscriptions share one poll; a late subscriber gets the latest snapshot at once; the poll
+   * stops with the last subscriber. A failed poll is retried and never ends the stream.
+   *
+   * @example
+   * ```ts
+   * import { map } from 'rxjs';
+   * presence.hereNow$({ channels: ['lobby'], interval: 5 })
+   *   .pipe(map((r) => r.totalOccupancy))
+   *   .subscribe((n) => console.log(`${n} online`));
+   * ```
+   */
+  hereNow$(options: HereNowStreamOptions = {}): Observable<HereNowResult> {
+    return hereNow$(this.context, options);
+  }
+
+  /**
+   * `join`, `leave` and `state-change` events derived from `hereNow$` snapshots. The first
+   * snapshot yields a join per occupant (`initial: 'skip'` yields none); `graceMs` suppresses
+   * flaps; `stateCodec` types the state (a bad one becomes a `state-invalid` event).
+   *
+   * @example
+   * ```ts
+   * import { filter } from 'rxjs';
+   * presence.presenceEvents$({ channels: ['lobby'], interval: 5 })
+   *   .pipe(filter((e) => e.action === 'join'))
+   *   .subscribe((e) => console.log(`${e.uuid} joined ${e.channel} (${e.occupancy} here)`));
+   * ```
+   */
+  presenceEvents$<S = unknown>(options: PresenceEventsOptions<S> = {}): Observable<PresenceEvent<S>> {
+    return presenceEvents$(this.context, options);
   }
 }

@@ -12,6 +12,8 @@ import {
   of,
   retry,
   share,
+  Subject,
+  takeUntil,
   switchMap,
   throwError,
   timer,
@@ -94,6 +96,8 @@ export class HeartbeatHub {
   // new channel is announced at once. Losing names does not restart it, so that components
   // mounting and unmounting cannot starve the cadence.
   readonly #grown = new BehaviorSubject<void>(undefined);
+  // Completes every member's stream at once (process exit): their teardowns send the leave.
+  readonly #end = new Subject<void>();
   readonly #leaving = { channels: new Set<string>(), channelGroups: new Set<string>() };
   #leaveScheduled = false;
   // Scheduled and in-flight leaves, so that `leaveOnExit` can wait for them.
@@ -109,6 +113,7 @@ export class HeartbeatHub {
   ) {
     this.events$ = this.#grown.pipe(
       switchMap(() => timer(0, timing.intervalMs).pipe(exhaustMap(() => this.beat()))),
+      takeUntil(this.#end),
       share({ resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
     );
   }
@@ -152,6 +157,11 @@ export class HeartbeatHub {
     ).subscribe({ error: () => this.settle(leave), complete: () => this.settle(leave) });
     if (!leave.closed) this.#pendingLeaves.add(leave);
     this.settleAll();
+  }
+
+  /** Completes every member's stream; their teardowns release their names and leave. */
+  end(): void {
+    this.#end.next();
   }
 
   /** True when no member holds anything (the hub can be dropped). */

@@ -1,0 +1,68 @@
+import type { PresenceContext } from '../operations/context';
+import { hubsOf } from './heartbeat-stream';
+
+/**
+ * Options of {@link leaveOnExit}.
+ *
+ * @example
+ * ```ts
+ * const options: LeaveOnExitOptions = { timeoutMs: 2000, exit: true };
+ * ```
+ */
+export interface LeaveOnExitOptions {
+  /** Longest wait for the leaves before exiting anyway. Default 3000 ms. */
+  readonly timeoutMs?: number;
+  /** Signals to handle. Default `SIGINT` and `SIGTERM`. */
+  readonly signals?: readonly NodeJS.Signals[];
+  /** Exit the process after the leaves (code 130 for SIGINT, 143 for SIGTERM). Default true. */
+  readonly exit?: boolean;
+}
+
+/** Ends every `heartbeat$` of a client and waits (bounded) until their leaves are answered. */
+export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000): Promise<void> {
+  const hubs = hubsOf(context);
+  for (const hub of hubs) hub.end();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(hubs.map((hub) => hub.leavesSettled())),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+/**
+ * Makes a Ctrl-C'd (or killed, or naturally ending) Node process still announce leave: on
+ * `SIGINT` / `SIGTERM` it ends every `heartbeat$` of the client, waits for their leaves (at
+ * most `timeoutMs`) and exits; on `beforeExit` it does the same without exiting. Returns a
+ * function that removes the handlers.
+ *
+ * @example
+ * ```ts
+ * const presence = new Presence({ defaultKeyset });
+ * const stop = leaveOnExit(presence);
+ * presence.heartbeat$({ channels: ['lobby'] }).subscribe();
+ * // Ctrl-C → leave for 'lobby' is sent, then the process exits.
+ * ```
+ */
+export function leaveOnExit(client: { readonly context: PresenceContext }, options: LeaveOnExitOptions = {}): () => void {
+  const { timeoutMs = 3000, signals = ['SIGINT', 'SIGTERM'], exit = true } = options;
+  const onSignal = (signal: NodeJS.Signals) => {
+    void endHeartbeats(client.context, timeoutMs).finally(() => {
+      if (exit) process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  };
+  let ending = false;
+  const onBeforeExit = () => {
+    if (ending || hubsOf(client.context).length === 0) return;
+    ending = true;
+    void endHeartbeats(client.context, timeoutMs);
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  process.on('beforeExit', onBeforeExit);
+  return () => {
+    for (const signal of signals) process.off(signal, onSignal);
+    process.off('beforeExit', onBeforeExit);
+  };
+}
