@@ -14,14 +14,16 @@ import { formatIssues, toIssues } from './report';
  * decodeBody(t.type({ status: t.number }), { status: 200 }, 'heartbeat'); // { status: 200 }
  * ```
  */
-export function decodeBody<A>(codec: t.Decoder<unknown, A>, body: unknown, operation: PresenceOperation): A {
+export function decodeBody<A>(codec: t.Decoder<unknown, A>, body: unknown, operation: PresenceOperation, url?: string): A {
   const result = codec.decode(body);
   if (isLeft(result)) {
     const issues = toIssues(result.left);
-    throw new PresenceError('malformed-response', `${operation}: unexpected response\n${formatIssues(issues)}`, {
+    const where = url === undefined ? '' : ` (GET ${url})`;
+    throw new PresenceError('malformed-response', `${operation}: unexpected response${where}\n${formatIssues(issues)}`, {
       operation,
       issues,
       body,
+      ...(url === undefined ? {} : { url }),
     });
   }
   return result.right;
@@ -38,6 +40,6 @@ export function decodeBody<A>(codec: t.Decoder<unknown, A>, body: unknown, opera
  * // Output: { status: 200 }
  * ```
  */
-export function decodeWith<A>(codec: t.Decoder<unknown, A>, operation: PresenceOperation): OperatorFunction<unknown, A> {
-  return map((body) => decodeBody(codec, body, operation));
+export function decodeWith<A>(codec: t.Decoder<unknown, A>, operation: PresenceOperation, url?: string): OperatorFunction<unknown, A> {
+  return map((body) => decodeBody(codec, body, operation, url));
 }

@@ -3,6 +3,7 @@ import type * as t from 'io-ts';
 import { decodeWith } from '../codecs/decode';
 import type { PresenceOperation } from '../errors';
 import type { KeysetStore } from '../keyset';
+import { canonicalQuery } from '../transport/encoding';
 import type { PresenceRequest, Transport } from '../transport/types';
 
 /**
@@ -32,8 +33,10 @@ export function callOperation<W, A, M = undefined>(
 ): Observable<A> {
   return defer(() => {
     const { meta, ...request } = prepare();
+    // The operation's own parameters only: credentials are added (and redacted) by the transport.
+    const query = canonicalQuery(request.query);
     return context.transport(request).pipe(
-      decodeWith(codec, operation),
+      decodeWith(codec, operation, query ? `${request.path}?${query}` : request.path),
       map((wire) => toResult(wire, meta as M)),
     );
   });

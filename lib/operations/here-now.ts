@@ -60,8 +60,7 @@ export interface HereNowOptions extends KeysetChoice {
   readonly fetchAllPages?: boolean;
 }
 
-const HereNowBody = t.union([HereNowSingleBody, HereNowMultiBody]);
-type HereNowBody = t.TypeOf<typeof HereNowBody>;
+type HereNowBody = HereNowSingleBody | HereNowMultiBody;
 
 function toOccupants(entries: readonly OccupantEntry[] | undefined): Map<string, OccupantInfo> {
   const occupants = new Map<string, OccupantInfo>();
@@ -154,7 +153,9 @@ function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset
     query,
     path: global ? paths.globalHereNow(keys.subscribeKey) : paths.hereNow(keys.subscribeKey, target.channels),
   };
-  return callOperation(context, OPERATION, () => request, HereNowBody, (body) => ({
+  // Pick the shape from the request as the service does, so a bad body gets one clear report.
+  const codec: t.Decoder<unknown, HereNowBody> = single ? HereNowSingleBody : HereNowMultiBody;
+  return callOperation(context, OPERATION, () => request, codec, (body) => ({
     offset,
     result: toHereNowResult(body, single ? target.channels[0] : undefined),
   }));
