@@ -41,6 +41,7 @@ export type { HeartbeatStreamOptions } from './streams/heartbeat-stream';
 export { MIN_POLL_INTERVAL, type HereNowStreamOptions } from './streams/here-now-stream';
 export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions } from './streams/presence-events';
 export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions } from './streams/diff-occupancy';
+export { jsonEqual } from './streams/json-equal';
 export { leaveOnExit, endHeartbeats, type LeaveOnExitOptions } from './streams/leave-on-exit';
 export { toIssues, formatIssues } from './codecs/report';
 export { decodeWith } from './codecs/decode';

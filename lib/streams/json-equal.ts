@@ -105,8 +105,9 @@ function equalObjects(a: Readonly<Record<string, unknown>>, b: Readonly<Record<s
  * cannot write is treated the way `JSON.stringify` treats it: a property holding `undefined`, a
  * function or a symbol is as good as absent; the same inside an array reads as `null`; `NaN` and
  * `±Infinity` read as `null`; `toJSON()` is honoured (so a `Date` equals its ISO string). At the top
- * level `undefined` equals only `undefined`, which is how the presence diff reads "no state".
- * Cyclic values are not JSON and are not supported (the recursion would not end).
+ * level `undefined` equals only `undefined`, which is how the presence diff reads "no state". A
+ * bigint, which `JSON.stringify` rejects, is compared by value. Cyclic values are not JSON and are
+ * not supported (the recursion would overflow the stack).
  *
  * ## Example
  *
@@ -128,5 +129,8 @@ function equalObjects(a: Readonly<Record<string, unknown>>, b: Readonly<Record<s
  * @return `true` when both would be written as the same JSON.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  return a === b || equalWritten(asJson(a), asJson(b));
+  if (a === b) return true;
+  // "No value" against "a value JSON cannot write" (a function, say) is still a difference here.
+  if (a === undefined || b === undefined) return false;
+  return equalWritten(asJson(a), asJson(b));
 }
