@@ -25,6 +25,7 @@ import type { PresenceContext } from '../operations/context';
 import { announceHeartbeat } from '../operations/heartbeat';
 import { announceLeave } from '../operations/leave';
 import type { PresenceState } from '../types';
+import { RefCounts } from './ref-counts';
 
 /** One `heartbeat$` subscription's claim on channels and groups. */
 export interface Membership {
@@ -48,38 +49,6 @@ export interface HubTiming {
   readonly retryBaseMs: number;
   /** Leave request timeout, milliseconds. */
   readonly leaveTimeoutMs: number;
-}
-
-class RefCounts {
-  readonly #counts = new Map<string, number>();
-
-  /** Adds one reference per name; returns the names that were new. */
-  add(names: readonly string[]): string[] {
-    const added: string[] = [];
-    for (const name of names) {
-      const count = this.#counts.get(name) ?? 0;
-      if (count === 0) added.push(name);
-      this.#counts.set(name, count + 1);
-    }
-    return added;
-  }
-
-  /** Drops one reference per name; returns the names nobody holds any more. */
-  remove(names: readonly string[]): string[] {
-    const released: string[] = [];
-    for (const name of names) {
-      const count = this.#counts.get(name) ?? 0;
-      if (count <= 1) {
-        this.#counts.delete(name);
-        released.push(name);
-      } else this.#counts.set(name, count - 1);
-    }
-    return released;
-  }
-
-  names(): string[] {
-    return [...this.#counts.keys()];
-  }
 }
 
 /**

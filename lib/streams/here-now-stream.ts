@@ -1,10 +1,11 @@
-import { catchError, defer, EMPTY, exhaustMap, Observable, ReplaySubject, share, throwError, timer } from 'rxjs';
-import { isRetryable, validationError } from '../errors';
-import type { Keyset } from '../keyset';
+import { defer, exhaustMap, type Observable, ReplaySubject, share, timer } from 'rxjs';
+import { validationError } from '../errors';
+import type { KeysetChoice } from '../keyset';
 import type { PresenceContext } from '../operations/context';
-import { hereNow, StateInfo, type HereNowOptions } from '../operations/here-now';
+import { StateInfo } from '../operations/here-now';
 import type { HereNowResult } from '../types';
 import { targets } from '../validate';
+import { HereNowHub, pollOnce } from './here-now-hub';
 import { keysetId } from './keyset-id';
 
 /** The service caches here-now answers for 3 s: polling faster only returns the same answer. */
@@ -18,23 +19,41 @@ export const MIN_POLL_INTERVAL = 3;
  * const options: HereNowStreamOptions = { channels: ['lobby'], stateInfo: StateInfo.all, interval: 5 };
  * ```
  */
-export interface HereNowStreamOptions extends Pick<HereNowOptions, 'keyset' | 'using' | 'channels' | 'channelGroups' | 'stateInfo'> {
+export interface HereNowStreamOptions extends KeysetChoice {
+  /** Channels to watch. With no channels and no groups, the whole keyset. */
+  readonly channels?: Iterable<string>;
+  /** Channel groups to watch (their member channels are reported). */
+  readonly channelGroups?: Iterable<string>;
+  /** Default {@link StateInfo.onlyUUIDs}. */
+  readonly stateInfo?: StateInfo;
   /** Seconds between polls, at least 3 (the service's cache). Default 10. */
   readonly interval?: number;
 }
 
-const pollsByContext = new WeakMap<PresenceContext, Map<string, Observable<HereNowResult>>>();
-function pollKey(keyset: Keyset, channels: string[], channelGroups: string[], stateInfo: StateInfo, interval: number): string {
-  // Order does not change the answer, so it must not split the poll.
-  return JSON.stringify([keysetId(keyset), [...channels].sort(), [...channelGroups].sort(), stateInfo, interval]);
+const STATE_INFOS: readonly string[] = Object.values(StateInfo);
+
+interface Polls {
+  /** Channel-only subscriptions: one union poll per keyset, state info and interval. */
+  readonly hubs: Map<string, HereNowHub>;
+  /** Subscriptions with groups, or global: one poll per identical request. */
+  readonly exact: Map<string, Observable<HereNowResult>>;
+}
+const pollsByContext = new WeakMap<PresenceContext, Polls>();
+
+function pollsOf(context: PresenceContext): Polls {
+  let polls = pollsByContext.get(context);
+  if (polls === undefined) pollsByContext.set(context, (polls = { hubs: new Map(), exact: new Map() }));
+  return polls;
 }
 
 /**
- * Polled here-now snapshots. One poll per identical request is shared by all subscribers; a
- * late subscriber gets the latest snapshot at once; the poll stops with the last subscriber. A
- * failed poll is retried by the transport and otherwise skipped: the stream never errors for a
- * transient failure and never emits a snapshot it did not receive (so no fake leaves).
- * See `Presence.hereNow$`.
+ * Polled here-now snapshots. Subscriptions share polls: all channel-only `hereNow$` of a client,
+ * keyset, state info and interval share one request carrying the union of their channels, each
+ * seeing its own channels; subscriptions with groups (whose answer names member channels, not
+ * groups) or global ones share a poll with identical subscriptions. A late subscriber gets the
+ * latest snapshot at once; polling stops with the last subscriber. A failed poll is retried by
+ * the transport and otherwise skipped: the stream never errors for a transient failure and never
+ * emits a snapshot it did not receive (so no fake leaves). See `Presence.hereNow$`.
  */
 export function hereNow$(context: PresenceContext, options: HereNowStreamOptions = {}): Observable<HereNowResult> {
   const operation = 'hereNow';
@@ -42,25 +61,29 @@ export function hereNow$(context: PresenceContext, options: HereNowStreamOptions
     const keyset = context.keysets.resolve(options, operation);
     const { channels, channelGroups } = targets(operation, options, false);
     const stateInfo = options.stateInfo ?? StateInfo.onlyUUIDs;
+    if (!STATE_INFOS.includes(stateInfo)) throw validationError(operation, `stateInfo must be one of ${STATE_INFOS.join(', ')}, got ${String(stateInfo)}`);
     const interval = options.interval ?? 10;
     if (typeof interval !== 'number' || !(interval >= MIN_POLL_INTERVAL) || !Number.isFinite(interval)) {
       throw validationError(operation, `interval must be at least ${MIN_POLL_INTERVAL} s (the service caches here-now for 3 s), got ${String(interval)}`);
     }
-    const polls = pollsByContext.get(context) ?? new Map<string, Observable<HereNowResult>>();
-    pollsByContext.set(context, polls);
-    const key = pollKey(keyset, channels, channelGroups, stateInfo, interval);
-    let poll$ = polls.get(key);
+    const polls = pollsOf(context);
+
+    if (channels.length > 0 && channelGroups.length === 0) {
+      const key = JSON.stringify([keysetId(keyset), stateInfo, interval]);
+      let hub = polls.hubs.get(key);
+      if (hub === undefined) polls.hubs.set(key, (hub = new HereNowHub(context, keyset, stateInfo, interval * 1000)));
+      return hub.watch(channels);
+    }
+
+    // Order does not change the answer, so it must not split the poll.
+    const key = JSON.stringify([keysetId(keyset), [...channels].sort(), [...channelGroups].sort(), stateInfo, interval]);
+    let poll$ = polls.exact.get(key);
     if (poll$ === undefined) {
       poll$ = timer(0, interval * 1000).pipe(
-        exhaustMap(() =>
-          hereNow(context, { keyset, channels, channelGroups, stateInfo }).pipe(
-            // Transient: skip this tick, the next one tries again. Permanent: the caller must know.
-            catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
-          ),
-        ),
+        exhaustMap(() => pollOnce(context, { keyset, channels, channelGroups, stateInfo })),
         share({ connector: () => new ReplaySubject<HereNowResult>(1), resetOnError: true, resetOnComplete: true, resetOnRefCountZero: true }),
       );
-      polls.set(key, poll$);
+      polls.exact.set(key, poll$);
     }
     return poll$;
   });

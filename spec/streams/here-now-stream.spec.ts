@@ -86,6 +86,69 @@ describe('hereNow$', () => {
   });
 });
 
+describe('hereNow$ over overlapping channels', () => {
+  /** The payload shape for a union request: who is where. */
+  const multi = (where: Record<string, string[]>) => ({
+    status: 200,
+    message: 'OK',
+    service: 'Presence',
+    payload: {
+      channels: Object.fromEntries(Object.entries(where).map(([c, uuids]) => [c, { occupancy: uuids.length, uuids }])),
+      total_channels: Object.keys(where).length,
+      total_occupancy: Object.values(where).reduce((n, u) => n + u.length, 0),
+    },
+  });
+  const view = (r: { totalChannels: number; totalOccupancy: number; channels: ReadonlyMap<string, { count: number }> }) => ({
+    totalChannels: r.totalChannels,
+    totalOccupancy: r.totalOccupancy,
+    counts: Object.fromEntries([...r.channels].map(([c, o]) => [c, o.count])),
+  });
+
+  it('polls the union once per interval; each subscriber sees its own channels', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const fake = fakeContext({ hereNow: () => cold('-(a|)', { a: multi({ a: ['x'], b: ['x', 'y'], c: ['z'] }) }) });
+      const ab = hereNow$(fake.context, { channels: ['a', 'b'], interval: 10 }).pipe(map(view));
+      const bc = hereNow$(fake.context, { channels: ['b', 'c'], interval: 10 }).pipe(map(view));
+      expectObservable(ab, '^ 15s !').toBe('-a 9999ms a', { a: { totalChannels: 2, totalOccupancy: 3, counts: { a: 1, b: 2 } } });
+      expectObservable(bc, '^ 15s !').toBe('-a 9999ms a', { a: { totalChannels: 2, totalOccupancy: 3, counts: { b: 2, c: 1 } } });
+      ts.flush();
+      expect(fake.of('hereNow').map((r) => [r.at, r.channels])).toEqual([
+        [0, ['a', 'b', 'c']],
+        [10000, ['a', 'b', 'c']],
+      ]);
+    });
+  });
+
+  it('polls at once for a new channel; a subscriber only sees snapshots that covered its channels', () => {
+    ts.run(({ cold, expectObservable }) => {
+      // The service answers one channel in the flat shape, several in the payload shape.
+      const fake = fakeContext({
+        hereNow: (r) => cold('-(a|)', { a: r.path.endsWith('/channel/a') ? lobby('x') : multi({ a: ['x'], d: ['w'] }) }),
+      });
+      const a = hereNow$(fake.context, { channels: ['a'], interval: 10 }).subscribe();
+      const d = hereNow$(fake.context, { channels: ['d'], interval: 10 }).pipe(map(view));
+      expectObservable(d, '4s ^ 2s !').toBe('4001ms a', { a: { totalChannels: 1, totalOccupancy: 1, counts: { d: 1 } } });
+      ts.schedule(() => a.unsubscribe(), 30_000);
+      ts.flush();
+      expect(fake.of('hereNow').map((r) => [r.at, r.channels])).toEqual([
+        [0, ['a']],
+        [4000, ['a', 'd']],
+        [14000, ['a']],
+        [24000, ['a']],
+      ]);
+    });
+  });
+
+  it('reports a requested channel the answer omits as empty', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const fake = fakeContext({ hereNow: () => cold('-(a|)', { a: multi({ a: ['x'] }) }) });
+      expectObservable(hereNow$(fake.context, { channels: ['a', 'quiet'], interval: 10 }).pipe(map(view)), '^ 5s !').toBe('-a', {
+        a: { totalChannels: 2, totalOccupancy: 1, counts: { a: 1, quiet: 0 } },
+      });
+    });
+  });
+});
+
 describe('presenceEvents$', () => {
   const event = (action: string, uuid: string, occupancy: number, timestamp: number, extra: object = {}) => ({
     action,
