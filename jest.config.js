@@ -6,5 +6,10 @@ module.exports = {
   // Type checking runs once for the whole project (`npm run typecheck`, part of `npm test`);
   // ts-jest only transpiles, which keeps the suite fast.
   transform: { '^.+\\.ts$': 'ts-jest' },
+  // Examples and docs import the package by name, as users do.
+  moduleNameMapper: {
+    '^rx-presence$': '<rootDir>/lib/index.ts',
+    '^rx-presence/(emulator|testing)$': '<rootDir>/lib/$1/index.ts',
+  },
   testTimeout: 20000,
 };

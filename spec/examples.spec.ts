@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..');
+const tsx = require.resolve('tsx/cli');
+
+/** What each example must print (each runs against its own in-process emulator). */
+const expected: Record<string, RegExp[]> = {
+  'here-now-basic': [/^Total channels: 1$/m, /^Total occupancy: 1$/m, /^Channel: my_channel, occupancy: 1, users: myUniqueUserId$/m],
+  'here-now-with-state': [/^myUUID1: \{"abcd":\{"age":15\}\}$/m],
+  'here-now-occupancy-only': [/^my_channel occupancy: 1$/m],
+  'here-now-channel-groups': [/^Total occupancy: 2$/m, /^ch1: myUniqueUserId$/m, /^ch2: myUniqueUserId$/m],
+  heartbeat: [/^Present on: ch1, my_channel$/m],
+  leave: [/^Action: leave$/m, /^Present on: nothing$/m],
+  'set-state': [/^State set: \{"is_typing":true\}$/m],
+  'get-state': [/^ch1: \{"mood":"ok"\}$/m, /^g2: \{"mood":"ok"\}$/m, /^By user: \{"myUniqueUserId":\{"ch1":\{"mood":"ok"\}/m],
+  'where-now': [/^alice \(asked by alice\): kitchen, lobby$/m, /^alice \(asked by bob\): kitchen, lobby$/m],
+  'heartbeat-stream': [/^heartbeat ok for lobby$/m, /^while subscribed: alice$/m, /^after takeUntil: 0 present$/m],
+  'here-now-stream': [/^occupancy of lobby: 0 → 1$/m],
+  'presence-events': [
+    /^join: alice on lobby \{"mood":"happy"\} \(1 here\)$/m,
+    /^state-change: alice on lobby \{"mood":"busy"\} \(1 here\)$/m,
+    /^leave: alice on lobby \{"mood":"busy"\} \(0 here\)$/m,
+  ],
+  'error-handling': [/^validation: heartbeat: heartbeat must be an integer from 1 to 320 seconds, got 500$/m, /^network: offline/m],
+};
+
+describe('examples/', () => {
+  it('has an expectation for every example (none is left unrun)', () => {
+    const files = readdirSync(join(root, 'examples'))
+      .filter((f) => f.endsWith('.ts') && f !== 'demo.ts')
+      .map((f) => f.replace(/\.ts$/, ''));
+    expect(files.sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it.concurrent.each(Object.entries(expected))('%s runs and prints what it should', async (name, patterns) => {
+    const env = { ...process.env };
+    delete env.RX_PRESENCE_ORIGIN;
+    const { stdout } = await run(process.execPath, [tsx, join('examples', `${name}.ts`)], { cwd: root, env, timeout: 30_000 });
+    for (const pattern of patterns) expect(stdout).toMatch(pattern);
+  }, 40_000);
+});
