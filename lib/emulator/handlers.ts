@@ -1,0 +1,225 @@
+import type { HereNowCache } from './here-now-cache';
+import type { Keyspace, Keyspaces } from './keyspaces';
+import type { RequestQuery } from './query';
+import { ReplyError, replies, type HereNowChannel, type HereNowUuid, type Reply } from './responses';
+import type { ChannelGroupRoute, ChannelsRoute, Route, StateRoute, WhereNowRoute } from './router';
+import { heartbeatStates, parseState } from './state';
+import type { PresenceStore } from './store';
+import type { EmulatorClock } from './types';
+
+/**
+ * What the handlers share for the lifetime of a server.
+ *
+ * @example
+ * ```ts
+ * const clock = { now: Date.now };
+ * const ctx: HandlerContext = { keyspaces: new Keyspaces(clock, () => {}, 300), clock, cache: new HereNowCache(0, clock) };
+ * ```
+ */
+export interface HandlerContext {
+  readonly keyspaces: Keyspaces;
+  readonly clock: EmulatorClock;
+  readonly cache: HereNowCache;
+}
+
+/** Longest uuid the service takes (REST docs: up to 92 characters). */
+const MAX_UUID_LENGTH = 92;
+/** Most uuids per channel in one here-now page, and the page size when `limit` is absent. */
+const MAX_HERE_NOW_LIMIT = 1000;
+
+/** A map from user-chosen names to values; no prototype, so a channel called `__proto__` is just a key. */
+const byName = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+const unique = (names: readonly string[]): string[] => [...new Set(names)];
+const notPresenceChannel = (name: string): boolean => !name.endsWith('-pnpres');
+
+const checkUuid = (uuid: string | undefined): string => {
+  if (uuid === undefined || uuid === '') throw new ReplyError(replies.presenceError(400, 'No UUID specified'));
+  if ([...uuid].length > MAX_UUID_LENGTH) throw new ReplyError(replies.presenceError(400, 'Invalid UUID'));
+  return uuid;
+};
+
+const integer = (value: string | undefined): number | undefined =>
+  value !== undefined && /^-?\d{1,15}$/.test(value) ? Number(value) : undefined;
+
+/** The channels a request acts on: the path's, then its groups' (each once). */
+const targets = (keyspace: Keyspace, channels: readonly string[], groups: readonly string[]): string[] =>
+  keyspace.groups.expand(groups, channels);
+
+interface Page {
+  readonly includeUuids: boolean;
+  readonly includeState: boolean;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+const pageOf = (query: RequestQuery): Page => {
+  const limit = integer(query.get('limit'));
+  return {
+    // `limit=0` is the occupancy-only form, like `disable_uuids=1`.
+    includeUuids: query.get('disable_uuids') !== '1' && limit !== 0,
+    includeState: query.get('state') === '1',
+    // REST docs: -1 (no limit) is the default and 1000 the maximum, so both end at 1000.
+    limit: limit === undefined || limit < 0 || limit > MAX_HERE_NOW_LIMIT ? MAX_HERE_NOW_LIMIT : limit,
+    offset: Math.max(0, integer(query.get('offset')) ?? 0),
+  };
+};
+
+const describeChannel = (store: PresenceStore, channel: string, page: Page): HereNowChannel => {
+  const occupancy = store.occupancy(channel);
+  if (!page.includeUuids) return { occupancy };
+  const uuids: HereNowUuid[] = [];
+  let index = 0;
+  for (const { uuid, state } of store.occupants(channel)) {
+    if (index++ < page.offset) continue;
+    if (uuids.length === page.limit) break;
+    uuids.push(!page.includeState ? uuid : state === undefined ? { uuid } : { uuid, state });
+  }
+  return { uuids, occupancy };
+};
+
+const describeChannels = (store: PresenceStore, channels: Iterable<string>, page: Page): Reply => {
+  const described = byName<HereNowChannel>();
+  let total = 0;
+  for (const channel of channels) {
+    const occupancy = store.occupancy(channel);
+    // Like the service, list occupied channels only.
+    if (occupancy === 0) continue;
+    described[channel] = describeChannel(store, channel, page);
+    total += occupancy;
+  }
+  return replies.hereNowMulti(described, total);
+};
+
+function hereNow(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext): Reply {
+  checkUuid(query.get('uuid'));
+  const channels = unique(route.channels);
+  const groups = unique(query.list('channel-group'));
+  const page = pageOf(query);
+  const key = JSON.stringify(['hereNow', route.subscribeKey, channels, groups, page]);
+  return ctx.cache.remember(key, () => {
+    const keyspace = ctx.keyspaces.read(route.subscribeKey);
+    if (channels.length === 1 && groups.length === 0) {
+      return replies.hereNowSingle(describeChannel(keyspace.presence, channels[0], page));
+    }
+    return describeChannels(keyspace.presence, targets(keyspace, channels, groups), page);
+  });
+}
+
+function globalHereNow(subscribeKey: string, query: RequestQuery, ctx: HandlerContext): Reply {
+  checkUuid(query.get('uuid'));
+  const page = pageOf(query);
+  return ctx.cache.remember(JSON.stringify(['globalHereNow', subscribeKey, page]), () => {
+    const { presence } = ctx.keyspaces.read(subscribeKey);
+    return describeChannels(presence, presence.occupiedChannels(), page);
+  });
+}
+
+function heartbeat(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext): Reply {
+  const uuid = checkUuid(query.get('uuid'));
+  // Clients must not heartbeat presence channels; the JS SDK strips them, so do we.
+  const channels = unique(route.channels.filter(notPresenceChannel));
+  const groups = unique(query.list('channel-group').filter(notPresenceChannel));
+  const timeout = integer(query.get('heartbeat'));
+  const stateText = query.get('state');
+  const state = stateText === undefined ? undefined : parseState(stateText);
+  const keyspace = ctx.keyspaces.write(route.subscribeKey);
+  const groupChannels = new Map(groups.map((group) => [group, keyspace.groups.channels(group)] as const));
+  keyspace.presence.heartbeat(
+    uuid,
+    targets(keyspace, channels, groups),
+    timeout !== undefined && timeout > 0 ? timeout : ctx.keyspaces.defaultPresenceTimeout,
+    state && heartbeatStates(state, channels, groupChannels),
+  );
+  return replies.heartbeat();
+}
+
+function leave(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext): Reply {
+  const uuid = checkUuid(query.get('uuid'));
+  const keyspace = ctx.keyspaces.read(route.subscribeKey);
+  const channels = route.channels.filter(notPresenceChannel);
+  const groups = query.list('channel-group').filter(notPresenceChannel);
+  keyspace.presence.leave(uuid, targets(keyspace, channels, groups));
+  return replies.leave();
+}
+
+function whereNow(route: WhereNowRoute, query: RequestQuery, ctx: HandlerContext): Reply {
+  checkUuid(query.get('uuid'));
+  return replies.whereNow(ctx.keyspaces.read(route.subscribeKey).presence.whereNow(checkUuid(route.uuid)));
+}
+
+function setState(route: StateRoute, query: RequestQuery, ctx: HandlerContext): Reply {
+  checkUuid(query.get('uuid'));
+  const uuid = checkUuid(route.uuid);
+  const state = parseState(query.get('state'));
+  const keyspace = ctx.keyspaces.write(route.subscribeKey);
+  keyspace.presence.setState(uuid, targets(keyspace, route.channels, query.list('channel-group')), state);
+  return replies.setState(state);
+}
+
+function getState(route: StateRoute, query: RequestQuery, ctx: HandlerContext): Reply {
+  checkUuid(query.get('uuid'));
+  const uuid = checkUuid(route.uuid);
+  const channels = unique(route.channels);
+  const groups = unique(query.list('channel-group'));
+  const keyspace = ctx.keyspaces.read(route.subscribeKey);
+  if (channels.length === 1 && groups.length === 0) {
+    return replies.getStateSingle(uuid, channels[0], keyspace.presence.getState(uuid, channels[0]) ?? {});
+  }
+  const states = byName<unknown>();
+  for (const channel of targets(keyspace, channels, groups)) {
+    const state = keyspace.presence.getState(uuid, channel);
+    if (state !== undefined) states[channel] = state;
+  }
+  return replies.getStateMulti(uuid, states);
+}
+
+function channelGroup(route: ChannelGroupRoute, query: RequestQuery, ctx: HandlerContext): Reply {
+  const { subscribeKey, group } = route;
+  if (route.action === 'list-groups') return replies.listGroups(ctx.keyspaces.read(subscribeKey).groups.groups());
+  if (route.action === 'delete') {
+    ctx.keyspaces.read(subscribeKey).groups.delete(group);
+    return replies.registryOk();
+  }
+  // A key without a value (Dart always sends both `add` and `remove`) means "not given".
+  const add = query.get('add');
+  const remove = query.get('remove');
+  if (add === undefined && remove === undefined) {
+    return replies.listChannels(group, ctx.keyspaces.read(subscribeKey).groups.channels(group));
+  }
+  const { groups } = ctx.keyspaces.write(subscribeKey);
+  if (add !== undefined) groups.add(group, query.list('add'));
+  if (remove !== undefined) groups.remove(group, query.list('remove'));
+  return replies.registryOk();
+}
+
+/**
+ * Answers a routed, authorised request. Client errors are thrown as {@link ReplyError}.
+ *
+ * @example
+ * ```ts
+ * const reply = handle(matchRoute('/time/0') as Route, RequestQuery.parse(''), ctx);
+ * reply.body; // '[17000000000000000]'
+ * ```
+ */
+export function handle(route: Route, query: RequestQuery, ctx: HandlerContext): Reply {
+  switch (route.operation) {
+    case 'time':
+      return replies.time(ctx.clock.now());
+    case 'hereNow':
+      return hereNow(route, query, ctx);
+    case 'globalHereNow':
+      return globalHereNow(route.subscribeKey, query, ctx);
+    case 'heartbeat':
+      return heartbeat(route, query, ctx);
+    case 'leave':
+      return leave(route, query, ctx);
+    case 'whereNow':
+      return whereNow(route, query, ctx);
+    case 'setState':
+      return setState(route, query, ctx);
+    case 'getState':
+      return getState(route, query, ctx);
+    case 'channelGroup':
+      return channelGroup(route, query, ctx);
+  }
+}

@@ -1,0 +1,83 @@
+import { ChannelGroups } from './channel-groups';
+import { PresenceStore, type PresenceEventSink } from './store';
+import type { EmulatorClock } from './types';
+
+/**
+ * Everything the emulator holds for one subscribe key.
+ *
+ * @example
+ * ```ts
+ * const { presence, groups }: Keyspace = keyspaces.write('demo');
+ * groups.add('cg', ['lobby']);
+ * presence.heartbeat('alice', groups.expand(['cg']), 60);
+ * ```
+ */
+export interface Keyspace {
+  readonly presence: PresenceStore;
+  readonly groups: ChannelGroups;
+}
+
+/**
+ * All subscribe keys' presence and channel groups, created on first write.
+ *
+ * Reads of a key nobody wrote to answer from one shared empty keyspace, so requests with random
+ * subscribe keys (typos, scanners) do not allocate anything that lives on.
+ *
+ * @example
+ * ```ts
+ * const keyspaces = new Keyspaces({ now: Date.now }, console.log, 300);
+ * keyspaces.write('demo').presence.heartbeat('alice', ['lobby'], 60);
+ * keyspaces.read('demo').presence.whereNow('alice'); // ['lobby']
+ * keyspaces.read('other').presence.whereNow('alice'); // []
+ * ```
+ */
+export class Keyspaces {
+  private readonly byKey = new Map<string, Keyspace>();
+  private readonly empty: Keyspace;
+
+  /**
+   * @param clock - Shared by every store.
+   * @param emit - Receives every key's presence events.
+   * @param defaultPresenceTimeout - Seconds; also how long state for an absent uuid is kept.
+   */
+  constructor(
+    private readonly clock: EmulatorClock,
+    private readonly emit: PresenceEventSink,
+    readonly defaultPresenceTimeout: number,
+  ) {
+    this.empty = this.create('');
+  }
+
+  /** The keyspace of `subscribeKey`, created if needed: for requests that change something. */
+  write(subscribeKey: string): Keyspace {
+    let keyspace = this.byKey.get(subscribeKey);
+    if (!keyspace) this.byKey.set(subscribeKey, (keyspace = this.create(subscribeKey)));
+    return keyspace;
+  }
+
+  /** The keyspace of `subscribeKey`, or an empty one: for requests that only read. */
+  read(subscribeKey: string): Keyspace {
+    return this.byKey.get(subscribeKey) ?? this.empty;
+  }
+
+  /**
+   * Expires due presence in every keyspace, looking at no more than `budget` deadlines in all.
+   *
+   * @returns `true` when nothing due is left anywhere.
+   */
+  sweep(budget = Infinity): boolean {
+    let drained = true;
+    for (const keyspace of this.byKey.values()) {
+      // Give each keyspace an equal share so one busy key cannot starve the others.
+      drained = keyspace.presence.expire(budget / this.byKey.size) && drained;
+    }
+    return drained;
+  }
+
+  private create(subscribeKey: string): Keyspace {
+    return {
+      presence: new PresenceStore(subscribeKey, this.clock, this.emit, this.defaultPresenceTimeout),
+      groups: new ChannelGroups(),
+    };
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Response bodies exactly as the service sends them: key order as recorded, the Presence and
+ * channel-registry services' Python-style JSON (`", "` and `": "` separators, non-ASCII as `\uXXXX`),
+ * the Access Manager's and Balancer's compact JSON, and the content types that go with each.
+ */
+
+/**
+ * What a handler answers; the server adds the common headers.
+ *
+ * @example
+ * ```ts
+ * const reply: Reply = replies.leave(); // { status: 200, body: '{"status": 200, "action": "leave", …}', … }
+ * ```
+ */
+export interface Reply {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType: string;
+  /** The `Server` header value. */
+  readonly server: string;
+}
+
+/**
+ * Thrown by handlers to answer with an error reply: deep validation can stop a request without
+ * every caller checking return values. The server sends `reply`.
+ *
+ * @example
+ * ```ts
+ * throw new ReplyError(replies.presenceError(400, 'No state specified.'));
+ * ```
+ */
+export class ReplyError extends Error {
+  override readonly name = 'ReplyError';
+  constructor(readonly reply: Reply) {
+    super(`${reply.status} ${reply.body}`);
+  }
+}
+
+/** Presence and channel-registry answer with this content type (quoted charset, as recorded). */
+const SERVICE_CONTENT_TYPE = 'text/javascript; charset="UTF-8"';
+/** Access Manager (and the load balancer) answer with an unquoted charset. */
+const GATEWAY_CONTENT_TYPE = 'text/javascript; charset=UTF-8';
+
+/**
+ * `JSON.stringify` in the layout of Python's `json.dumps` defaults, which is what the recorded
+ * Presence bodies look like. It re-spaces the compact output in one pass instead of walking the
+ * value, so deeply nested user state cannot exhaust the stack here.
+ *
+ * @example
+ * ```ts
+ * pythonJson({ status: 200, uuids: ['a', 'b'] }); // '{"status": 200, "uuids": ["a", "b"]}'
+ * pythonJson({ name: 'Zoë' });                      // '{"name": "Zo\\u00eb"}'
+ * ```
+ */
+export function pythonJson(value: unknown): string {
+  const compact = JSON.stringify(value);
+  let out = '';
+  let inString = false;
+  let start = 0;
+  for (let i = 0; i < compact.length; i++) {
+    const c = compact.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x2c || c === 0x3a) {
+      out += compact.slice(start, i + 1) + ' ';
+      start = i + 1;
+    }
+  }
+  out += compact.slice(start);
+  return out.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const presence = (status: number, body: object): Reply => ({
+  status, body: pythonJson(body), contentType: SERVICE_CONTENT_TYPE, server: 'Pubnub Presence',
+});
+
+const registry = (status: number, body: object): Reply => ({
+  status, body: pythonJson(body), contentType: SERVICE_CONTENT_TYPE, server: 'Pubnub',
+});
+
+const gateway = (status: number, body: object): Reply => ({
+  status, body: JSON.stringify(body), contentType: GATEWAY_CONTENT_TYPE, server: 'Pubnub',
+});
+
+/**
+ * One here-now occupant: a bare uuid, or `{uuid, state?}` when state was asked for.
+ *
+ * @example
+ * ```ts
+ * const entries: HereNowUuid[] = ['alice', { uuid: 'bob' }, { uuid: 'carol', state: { mood: 'ok' } }];
+ * ```
+ */
+export type HereNowUuid = string | { readonly uuid: string; readonly state?: unknown };
+
+/**
+ * One channel of a here-now; `uuids` absent for occupancy-only answers.
+ *
+ * @example
+ * ```ts
+ * const full: HereNowChannel = { uuids: ['alice'], occupancy: 1 };
+ * const countOnly: HereNowChannel = { occupancy: 1 };
+ * ```
+ */
+export interface HereNowChannel {
+  readonly uuids?: readonly HereNowUuid[];
+  readonly occupancy: number;
+}
+
+/**
+ * The bodies, one builder per answer.
+ *
+ * @example
+ * ```ts
+ * replies.heartbeat().body; // '{"status": 200, "message": "OK", "service": "Presence"}'
+ * replies.notFound('/nope').status; // 404
+ * ```
+ */
+export const replies = {
+  heartbeat: (): Reply => presence(200, { status: 200, message: 'OK', service: 'Presence' }),
+
+  leave: (): Reply => presence(200, { status: 200, action: 'leave', message: 'OK', service: 'Presence' }),
+
+  /** Exactly one channel and no groups: the flat shape, no `payload`. */
+  hereNowSingle: ({ uuids, occupancy }: HereNowChannel): Reply =>
+    presence(200, uuids === undefined
+      ? { status: 200, message: 'OK', occupancy, service: 'Presence' }
+      : { status: 200, message: 'OK', service: 'Presence', uuids, occupancy }),
+
+  /** Several channels, any group, or global: the `payload.channels` map. */
+  hereNowMulti: (channels: Readonly<Record<string, HereNowChannel>>, totalOccupancy: number): Reply =>
+    presence(200, {
+      status: 200, message: 'OK',
+      payload: { channels, total_channels: Object.keys(channels).length, total_occupancy: totalOccupancy },
+      service: 'Presence',
+    }),
+
+  whereNow: (channels: readonly string[]): Reply =>
+    presence(200, { status: 200, message: 'OK', payload: { channels }, service: 'Presence' }),
+
+  /** The state is echoed once, even for several channels (as recorded). */
+  setState: (state: unknown): Reply =>
+    presence(200, { status: 200, message: 'OK', payload: state, service: 'Presence' }),
+
+  getStateSingle: (uuid: string, channel: string, state: unknown): Reply =>
+    presence(200, { status: 200, uuid, service: 'Presence', message: 'OK', payload: state, channel }),
+
+  getStateMulti: (uuid: string, channels: Readonly<Record<string, unknown>>): Reply =>
+    presence(200, { status: 200, message: 'OK', payload: { channels }, service: 'Presence', uuid }),
+
+  registryOk: (): Reply => registry(200, { status: 200, message: 'OK', service: 'channel-registry', error: false }),
+
+  listChannels: (group: string, channels: readonly string[]): Reply =>
+    registry(200, { status: 200, payload: { channels, group }, service: 'channel-registry', error: false }),
+
+  listGroups: (groups: readonly string[]): Reply =>
+    registry(200, { status: 200, payload: { namespace: '', groups }, service: 'channel-registry', error: false }),
+
+  /** A 17-digit timetoken (ms × 10⁴), written as a number like the service does. */
+  time: (nowMs: number): Reply => ({
+    status: 200, body: `[${BigInt(Math.floor(nowMs)) * 10000n}]`, contentType: SERVICE_CONTENT_TYPE, server: 'Pubnub',
+  }),
+
+  /** A Presence 400, e.g. `No state specified.` or `Invalid JSON specified.`. */
+  presenceError: (status: number, message: string): Reply =>
+    presence(status, { status, error: 1, message, service: 'Presence' }),
+
+  registryError: (message: string): Reply =>
+    registry(400, { status: 400, message, service: 'channel-registry', error: true }),
+
+  /** The real 404 has no `status` key. */
+  notFound: (normalizedPath: string): Reply =>
+    presence(404, { message: `Not found: '${normalizedPath}'`, error: 1, service: 'Presence' }),
+
+  methodNotAllowed: (): Reply =>
+    presence(405, { status: 405, error: 1, message: 'Method Not Allowed', service: 'Presence' }),
+
+  invalidSubscribeKey: (): Reply =>
+    gateway(400, { message: 'Invalid Subscribe Key', error: true, service: 'Access Manager', status: 400 }),
+
+  /** Missing or stale credentials; `payload` names what was asked for, as PAM denials do. */
+  forbidden: (channels: readonly string[], groups: readonly string[]): Reply =>
+    gateway(403, {
+      message: 'Forbidden',
+      payload: groups.length > 0 ? { channels, 'channel-groups': groups } : { channels },
+      error: true, service: 'Access Manager', status: 403,
+    }),
+
+  invalidSignature: (): Reply =>
+    gateway(403, { message: 'Invalid Signature', error: true, service: 'Access Manager', status: 403 }),
+
+  uriTooLong: (): Reply =>
+    gateway(414, { message: 'Request URI Too Long', error: true, service: 'Balancer', status: 414 }),
+
+  requestTimeout: (): Reply =>
+    gateway(408, { message: 'Request Timeout', error: true, service: 'Balancer', status: 408 }),
+
+  /** A request the gateway cannot read (bad percent-encoding, garbage request line). */
+  couldNotParse: (): Reply =>
+    gateway(400, { message: 'Could Not Parse Request', error: true, service: 'Access Manager', status: 400 }),
+
+  internalError: (): Reply =>
+    presence(500, { status: 500, error: 1, message: 'Internal Server Error', service: 'Presence' }),
+};
