@@ -14,8 +14,8 @@ export const MAX_USER_ID_LENGTH = 92;
  */
 export class UserId {
   constructor(readonly value: string) {
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH) {
-      throw validationError('config', `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters, got ${describeId(value)}`);
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH || /\p{Cs}/u.test(value)) {
+      throw validationError('config', `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters of valid Unicode, got ${describeId(value)}`);
     }
   }
 

@@ -14,6 +14,12 @@ export const HEARTBEAT_RANGE = { min: 1, max: 320 } as const;
 
 type NameKind = 'channel' | 'channel group';
 
+/** Half of a UTF-16 pair without its other half: not encodable in a URL. */
+export const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The suffix of the channels presence events are published on. */
+export const PRESENCE_SUFFIX = '-pnpres';
+
 /** Checks and de-duplicates a list of channel or group names (order kept). */
 export function names(operation: PresenceOperation, kind: NameKind, value: Iterable<string> | undefined): string[] {
   if (value === undefined || value === null) return [];
@@ -36,6 +42,9 @@ export function checkName(operation: PresenceOperation, kind: NameKind, name: un
   if (name.length === 0) throw validationError(operation, `a ${kind} name must not be empty`);
   if (name.includes(',')) throw validationError(operation, `${kind} name "${name}" contains ",", which the protocol uses as a list separator`);
   if (name.length > MAX_NAME_LENGTH) throw validationError(operation, `${kind} name is ${name.length} characters long; the limit is ${MAX_NAME_LENGTH}`);
+  if (LONE_SURROGATE.test(name)) throw validationError(operation, `${kind} name contains a lone surrogate (not valid Unicode), which cannot be sent`);
+  // The service reserves the suffix for presence event channels and drops such names silently.
+  if (name.endsWith(PRESENCE_SUFFIX)) throw validationError(operation, `${kind} name "${name}" ends in "${PRESENCE_SUFFIX}", which is reserved for presence events`);
 }
 
 /** Channels and groups of a call. */
@@ -62,8 +71,8 @@ export function targets(
 
 /** Checks a user id given per call (where-now, get-state of another user). */
 export function userId(operation: PresenceOperation, uuid: unknown): string {
-  if (typeof uuid !== 'string' || uuid.length === 0 || uuid.length > MAX_USER_ID_LENGTH) {
-    throw validationError(operation, `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters`);
+  if (typeof uuid !== 'string' || uuid.length === 0 || uuid.length > MAX_USER_ID_LENGTH || LONE_SURROGATE.test(uuid)) {
+    throw validationError(operation, `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters of valid Unicode`);
   }
   return uuid;
 }
