@@ -108,7 +108,12 @@ export class HeartbeatHub {
     for (const name of this.#groups.remove(member.channelGroups)) this.#leaving.channelGroups.add(name);
     if (this.#leaving.channels.size + this.#leaving.channelGroups.size === 0 || this.#leaveScheduled) return;
     this.#leaveScheduled = true;
-    this.#pendingLeaves.add(asapScheduler.schedule(() => this.sendLeave()));
+    // An action that has run is not marked closed by rxjs, so it removes itself.
+    const scheduled: Subscription = asapScheduler.schedule(() => {
+      this.#pendingLeaves.delete(scheduled);
+      this.sendLeave();
+    });
+    this.#pendingLeaves.add(scheduled);
   }
 
   private sendLeave(): void {

@@ -22,7 +22,7 @@ export interface HeartbeatStreamOptions extends KeysetChoice {
   readonly channelGroups?: Iterable<string>;
   /** Presence timeout, 1 to 320 s: how long the service keeps us after the last heartbeat. Default 300. */
   readonly heartbeat?: number;
-  /** Seconds between heartbeats. Default `heartbeat / 2 - 1` (149 for 300), as PubNub's SDKs. */
+  /** Seconds between heartbeats. Default `heartbeat / 2 - 1` (149 for 300), as PubNub's SDKs, but at least `heartbeat / 4`. */
   readonly interval?: number;
   /** State per channel or group, sent with every heartbeat so the service keeps it. */
   readonly state?: Readonly<Record<string, PresenceState>>;
@@ -50,7 +50,8 @@ export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOpt
     const keyset = context.keysets.resolve(options, operation);
     const target = targets(operation, options, true);
     const heartbeat = heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT);
-    const interval = options.interval ?? heartbeat / 2 - 1;
+    // PubNub's rule, kept positive for the shortest timeouts (1 and 2 s).
+    const interval = options.interval ?? Math.max(heartbeat / 2 - 1, heartbeat / 4);
     if (typeof interval !== 'number' || !(interval > 0) || interval >= heartbeat) {
       throw validationError(operation, `interval must be more than 0 and less than heartbeat (${heartbeat} s), got ${String(interval)}`);
     }

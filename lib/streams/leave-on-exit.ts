@@ -18,7 +18,16 @@ export interface LeaveOnExitOptions {
   readonly exit?: boolean;
 }
 
-/** Ends every `heartbeat$` of a client and waits (bounded) until their leaves are answered. */
+/**
+ * Ends every `heartbeat$` of a client and waits (at most `timeoutMs`) until their leaves are
+ * answered or have failed.
+ *
+ * @example
+ * ```ts
+ * presence.heartbeat$({ channels: ['lobby'] }).subscribe();
+ * await endHeartbeats(presence.context); // the leave for 'lobby' has been answered
+ * ```
+ */
 export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000): Promise<void> {
   const hubs = hubsOf(context);
   for (const hub of hubs) hub.end();
@@ -32,32 +41,37 @@ export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000):
   clearTimeout(timer);
 }
 
+type Client = { readonly context: PresenceContext };
+
 /**
  * Makes a Ctrl-C'd (or killed, or naturally ending) Node process still announce leave: on
- * `SIGINT` / `SIGTERM` it ends every `heartbeat$` of the client, waits for their leaves (at
- * most `timeoutMs`) and exits; on `beforeExit` it does the same without exiting. Returns a
- * function that removes the handlers.
+ * `SIGINT` / `SIGTERM` it ends every `heartbeat$` of the given clients, waits for their leaves
+ * (at most `timeoutMs`) and exits; on `beforeExit` it does the same without exiting. Pass every
+ * client of the process at once, so that one exit waits for all of them. Returns a function that
+ * removes the handlers.
  *
  * @example
  * ```ts
  * const presence = new Presence({ defaultKeyset });
  * const stop = leaveOnExit(presence);
  * presence.heartbeat$({ channels: ['lobby'] }).subscribe();
- * // Ctrl-C → leave for 'lobby' is sent, then the process exits.
+ * // Ctrl-C → the leave for 'lobby' is sent, then the process exits with 130.
  * ```
  */
-export function leaveOnExit(client: { readonly context: PresenceContext }, options: LeaveOnExitOptions = {}): () => void {
+export function leaveOnExit(clients: Client | readonly Client[], options: LeaveOnExitOptions = {}): () => void {
   const { timeoutMs = 3000, signals = ['SIGINT', 'SIGTERM'], exit = true } = options;
+  const all = Array.isArray(clients) ? (clients as readonly Client[]) : [clients as Client];
+  const endAll = () => Promise.all(all.map((client) => endHeartbeats(client.context, timeoutMs)));
+  let ending: Promise<unknown> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    void endHeartbeats(client.context, timeoutMs).finally(() => {
+    ending ??= endAll();
+    void ending.finally(() => {
       if (exit) process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   };
-  let ending = false;
   const onBeforeExit = () => {
-    if (ending || hubsOf(client.context).length === 0) return;
-    ending = true;
-    void endHeartbeats(client.context, timeoutMs);
+    if (ending !== undefined || all.every((client) => hubsOf(client.context).length === 0)) return;
+    ending = endAll();
   };
   for (const signal of signals) process.on(signal, onSignal);
   process.on('beforeExit', onBeforeExit);
