@@ -1,0 +1,84 @@
+import type { Command } from 'commander';
+import { firstValueFrom, merge, mergeMap, throwError, type Observable } from 'rxjs';
+import type { Presence } from '../presence';
+import { clientSettings, createClient, ENV, type ClientSettings, type GlobalOptions } from './client';
+import { InterruptedError, UsageError } from './errors';
+import { aborted, type CliIo } from './io';
+import { Output } from './output';
+
+/**
+ * What a command's action works with: the client its global options describe, where to write,
+ * and the raw options (for the few commands that need to know what was given explicitly).
+ *
+ * @example
+ * ```ts
+ * .action(async (channels: string[], _options: object, command: Command) => {
+ *   const { presence, out } = invocation(command, io);
+ *   out.result(await once(presence.whereNow(), io.signal), () => 'done');
+ * });
+ * ```
+ */
+export interface Invocation {
+  readonly presence: Presence;
+  readonly settings: ClientSettings;
+  readonly globals: GlobalOptions;
+  readonly out: Output;
+}
+
+/**
+ * Resolves the global options of the command being run (flags, then `RX_PRESENCE_*`) into a client.
+ *
+ * @example
+ * ```ts
+ * const { presence, settings, out } = invocation(command, io);
+ * ```
+ */
+export function invocation(command: Command, io: CliIo): Invocation {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const settings = clientSettings(globals, io.env);
+  return { presence: createClient(settings), settings, globals, out: new Output(io, globals.json === true) };
+}
+
+/**
+ * The uuid the user named with `--uuid` or `RX_PRESENCE_UUID`. Commands that read someone's
+ * presence need one: the random default identity is never present anywhere, so its answer
+ * would always be an empty, misleading "nobody".
+ *
+ * @example
+ * ```ts
+ * const uuid = positional ?? namedUuid(invocation(command, io), io, 'where-now <uuid>');
+ * ```
+ */
+export function namedUuid({ globals }: Invocation, io: CliIo, usage: string): string {
+  const uuid = globals.uuid ?? io.env[ENV.uuid];
+  if (uuid === undefined || uuid === '') throw new UsageError(`whose? give ${usage}, --uuid or ${ENV.uuid}`);
+  return uuid;
+}
+
+/**
+ * The first value of a one-shot operation; Ctrl-C unsubscribes (which aborts the request) and
+ * rejects with an {@link InterruptedError}.
+ *
+ * @example
+ * ```ts
+ * const result = await once(presence.hereNow({ channels: ['lobby'] }), io.signal);
+ * ```
+ */
+export function once<T>(source$: Observable<T>, signal: AbortSignal | undefined): Promise<T> {
+  const interrupted$ = aborted(signal).pipe(mergeMap(() => throwError(() => new InterruptedError())));
+  return firstValueFrom(merge(source$, interrupted$));
+}
+
+/**
+ * Resolves on Ctrl-C; never without a signal.
+ *
+ * @example
+ * ```ts
+ * await untilAborted(io.signal);
+ * ```
+ */
+export function untilAborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    aborted(signal).subscribe({ complete: resolve });
+  });
+}
