@@ -30,6 +30,7 @@ export type PresenceOperation =
   | 'listChannels'
   | 'listGroups'
   | 'deleteGroup'
+  | 'subscribe'
   | 'time'
   | 'config';
 

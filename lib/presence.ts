@@ -7,6 +7,7 @@ import { hereNow, type HereNowOptions } from './operations/here-now';
 import { announceLeave, type AnnounceLeaveOptions } from './operations/leave';
 import { getState, setState, type GetStateOptions, type SetStateOptions } from './operations/state';
 import { whereNow, type WhereNowOptions } from './operations/where-now';
+import { events$, type EventsOptions } from './streams/events-stream';
 import type { HeartbeatEvent } from './streams/heartbeat-events';
 import { heartbeat$, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
 import { hereNow$, type HereNowStreamOptions } from './streams/here-now-stream';
@@ -257,5 +258,23 @@ export class Presence {
    */
   presenceEvents$<S = unknown>(options: PresenceEventsOptions<S> = {}): Observable<PresenceEvent<S>> {
     return presenceEvents$(this.context, options);
+  }
+
+  /**
+   * Presence events in real time, over the service's subscribe long-poll on `<channel>-pnpres`:
+   * `join`, `leave`, `timeout` and `state-change`, each with the service's `timetoken`. Reconnects
+   * with backoff and catches up from its last timetoken; when it cannot (a gap, or the service's
+   * `here_now_refresh`), it re-reads the channel and emits exactly the difference, so no event is
+   * lost or invented. `withHeartbeat` also keeps us present (and leaves once at the end).
+   *
+   * @example
+   * ```ts
+   * presence.events$({ channels: ['lobby'] }).subscribe((e) => {
+   *   if (e.action === 'timeout') console.log(`${e.uuid} dropped off without saying goodbye`);
+   * });
+   * ```
+   */
+  events$(options: EventsOptions = {}): Observable<PresenceEvent> {
+    return events$(this.context, options);
   }
 }

@@ -167,13 +167,20 @@ interface PresenceEventBase {
   readonly uuid: string;
   /** The channel's occupancy after this change. */
   readonly occupancy: number;
-  /** When the change was observed (Unix milliseconds). */
+  /** When the change happened (Unix milliseconds): the service's time, or the poll's when polling. */
   readonly timestamp: number;
+  /**
+   * The service's timetoken of the event (17 digits), from the subscribe stream; absent for
+   * events derived from here-now snapshots.
+   */
+  readonly timetoken?: string;
 }
 
 /**
  * A presence change, discriminated on `action` like the service's own `-pnpres` events.
- * `state-invalid` is ours: a state that failed the user's `stateCodec`, with readable issues.
+ * `timeout` (a user who stopped heartbeating) only comes from the subscribe stream: polling sees
+ * a timeout as a `leave`. `state-invalid` is ours: a state that failed the user's `stateCodec`,
+ * with readable issues.
  *
  * @example
  * ```ts
@@ -184,6 +191,7 @@ interface PresenceEventBase {
 export type PresenceEvent<S = unknown> =
   | (PresenceEventBase & { readonly action: 'join'; readonly state?: S })
   | (PresenceEventBase & { readonly action: 'leave'; readonly state?: S })
+  | (PresenceEventBase & { readonly action: 'timeout'; readonly state?: S })
   | (PresenceEventBase & { readonly action: 'state-change'; readonly state?: S })
   | (PresenceEventBase & { readonly action: 'state-invalid'; readonly state: unknown; readonly issues: readonly string[] });
 

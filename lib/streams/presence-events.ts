@@ -21,6 +21,7 @@ import type { PresenceContext } from '../operations/context';
 import { StateInfo } from '../operations/here-now';
 import type { PresenceEvent } from '../types';
 import { diffOccupancy } from './diff-occupancy';
+import { events$ } from './events-stream';
 import { jsonEqual } from './json-equal';
 import { hereNow$, type HereNowStreamOptions } from './here-now-stream';
 
@@ -49,6 +50,12 @@ export interface PresenceEventsOptions<S = unknown> extends HereNowStreamOptions
    * `stateInfo: StateInfo.all` unless given.
    */
   readonly stateCodec?: t.Decoder<unknown, S>;
+  /**
+   * Where events come from. `poll` (default): diffs of `hereNow$` snapshots, every `interval`.
+   * `subscribe`: the service's own events over the subscribe long-poll (`events$`): immediate,
+   * and they tell a `timeout` from a `leave`.
+   */
+  readonly source?: 'poll' | 'subscribe';
 }
 
 /**
@@ -125,15 +132,25 @@ export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<
  */
 export function presenceEvents$<S = unknown>(context: PresenceContext, options: PresenceEventsOptions<S> = {}): Observable<PresenceEvent<S>> {
   return defer(() => {
-    const { initial = 'join', graceMs = 0, stateCodec, ...pollOptions } = options;
+    const { initial = 'join', graceMs = 0, stateCodec, source = 'poll', ...pollOptions } = options;
     const stateInfo = pollOptions.stateInfo ?? (stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all);
     if (stateInfo === StateInfo.none) {
       throw validationError('hereNow', 'presence events need uuids: stateInfo none gives counts only');
     }
     if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw validationError('hereNow', `graceMs must be 0 or more, got ${String(graceMs)}`);
     if (initial !== 'join' && initial !== 'skip') throw validationError('hereNow', `initial must be 'join' or 'skip', got ${String(initial)}`);
-    return hereNow$(context, { ...pollOptions, stateInfo }).pipe(
-      diffOccupancy({ initial }),
+    if (source !== 'poll' && source !== 'subscribe') throw validationError('hereNow', `source must be 'poll' or 'subscribe', got ${String(source)}`);
+    const raw$ =
+      source === 'subscribe'
+        ? events$(context, {
+            ...(pollOptions.keyset === undefined ? {} : { keyset: pollOptions.keyset }),
+            ...(pollOptions.using === undefined ? {} : { using: pollOptions.using }),
+            ...(pollOptions.channels === undefined ? {} : { channels: pollOptions.channels }),
+            ...(pollOptions.channelGroups === undefined ? {} : { channelGroups: pollOptions.channelGroups }),
+            initial,
+          })
+        : hereNow$(context, { ...pollOptions, stateInfo }).pipe(diffOccupancy({ initial }));
+    return raw$.pipe(
       stateCodec === undefined ? (identity as OperatorFunction<PresenceEvent, PresenceEvent<S>>) : decodeStates(stateCodec),
       suppressFlaps<S>(graceMs),
     );

@@ -20,6 +20,7 @@ export const paths = {
   channelGroup: (sub: string, group: string) => `${registry(sub)}/${encodeString(group)}`,
   deleteChannelGroup: (sub: string, group: string) => `${registry(sub)}/${encodeString(group)}/remove`,
   listChannelGroups: (sub: string) => registry(sub),
+  subscribe: (sub: string, channels: readonly string[]) => `/v2/subscribe/${encodeString(sub)}/${encodeNames(channels)}/0`,
 } as const;
 
 /** The `channel-group` query parameter, present only when there are groups. */

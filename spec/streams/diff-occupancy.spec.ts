@@ -414,7 +414,7 @@ function comparable(model: Model) {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-const RANK = { leave: 0, join: 1, 'state-change': 2, 'state-invalid': 3 } as const;
+const RANK = { leave: 0, timeout: 0, join: 1, 'state-change': 2, 'state-invalid': 3 } as const;
 const rank = (e: PresenceEvent) => RANK[e.action];
 
 /** Channels occupancy-only on either side: they say nothing about who, and must be left alone. */

@@ -1,0 +1,188 @@
+import { isLeft } from 'fp-ts/Either';
+import {
+  asyncScheduler,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  expand,
+  from,
+  ignoreElements,
+  merge,
+  type Observable,
+  of,
+  retry,
+  tap,
+  throwError,
+  timer,
+} from 'rxjs';
+import { PresencePayload, type SubscribeMessage } from '../codecs/subscribe';
+import { isRetryable, validationError } from '../errors';
+import type { KeysetChoice } from '../keyset';
+import type { PresenceContext } from '../operations/context';
+import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
+import { hereNow, StateInfo } from '../operations/here-now';
+import { subscribeOnce } from '../operations/subscribe';
+import type { HereNowResult, PresenceEvent, PresenceState } from '../types';
+import { heartbeatSeconds, perChannelStateJson, PRESENCE_SUFFIX, targets } from '../validate';
+import { diffOccupants } from './diff-occupancy';
+import { heartbeat$ } from './heartbeat-stream';
+import { PresenceModel, type Change } from './presence-model';
+
+/**
+ * Options of `presence.events$()`. Times are in seconds.
+ *
+ * @example
+ * ```ts
+ * const options: EventsOptions = { channels: ['lobby'], withHeartbeat: true, state: { lobby: { mood: 'ok' } } };
+ * ```
+ */
+export interface EventsOptions extends KeysetChoice {
+  readonly channels?: Iterable<string>;
+  readonly channelGroups?: Iterable<string>;
+  /** `join` (default): who is already there arrives as joins first. `skip`: only changes. */
+  readonly initial?: 'join' | 'skip';
+  /** Also be present on the channels (as `heartbeat$`, so ending announces leave once). */
+  readonly withHeartbeat?: boolean;
+  /** With `withHeartbeat`: the presence timeout, 1 to 320 s. Default 300. */
+  readonly heartbeat?: number;
+  /** With `withHeartbeat`: seconds between heartbeats. Default as `heartbeat$`. */
+  readonly interval?: number;
+  /** With `withHeartbeat`: state per channel or group. */
+  readonly state?: Readonly<Record<string, PresenceState>>;
+  /** Longest wait for one long-poll answer before it counts as failed. Default 310 s (the service holds 280 s). */
+  readonly longPollTimeout?: number;
+  /** First reconnect delay after a failure, doubling up to 30 s. Default 1 s. */
+  readonly reconnectDelay?: number;
+}
+
+const MAX_RECONNECT_MS = 30_000;
+
+/** Reads one message into changes; `refresh` when the service says to re-read the channel. */
+function toChanges(message: SubscribeMessage): { channel: string; changes: Change[]; refresh: boolean; occupancy?: number } | undefined {
+  if (!message.c.endsWith(PRESENCE_SUFFIX)) return undefined;
+  const channel = message.c.slice(0, -PRESENCE_SUFFIX.length);
+  const decoded = PresencePayload.decode(message.d);
+  // Not a presence payload we know: skip it rather than end everyone's stream.
+  if (isLeft(decoded)) return undefined;
+  const payload = decoded.right;
+  const timestamp = Number(payload.timestamp) * 1000;
+  const timetoken = message.p.t;
+  if (payload.action === 'interval') {
+    if (payload.here_now_refresh) return { channel, changes: [], refresh: true, occupancy: payload.occupancy };
+    const changes: Change[] = [];
+    // The deltas carry no per-step occupancy: each step gets the final one, and the check runs after all.
+    const delta = (action: Change['action'], uuids: readonly string[] | undefined) => {
+      for (const uuid of uuids ?? []) changes.push({ action, channel, uuid, occupancy: payload.occupancy, timestamp, timetoken, hasState: false });
+    };
+    delta('leave', payload.leave);
+    delta('timeout', payload.timeout);
+    delta('join', payload.join);
+    return { channel, changes, refresh: false, occupancy: payload.occupancy };
+  }
+  const hasState = payload.data !== undefined;
+  return {
+    channel,
+    refresh: false,
+    changes: [{ action: payload.action, channel, uuid: payload.uuid, occupancy: payload.occupancy, timestamp, timetoken, hasState, ...(hasState ? { state: payload.data } : {}) }],
+  };
+}
+
+/**
+ * Presence events in real time over the subscribe long-poll. See `Presence.events$`.
+ */
+export function events$(context: PresenceContext, options: EventsOptions = {}): Observable<PresenceEvent> {
+  const operation = 'subscribe';
+  return defer(() => {
+    const keyset = context.keysets.resolve(options, operation);
+    const target = targets(operation, options, true);
+    const initial = options.initial ?? 'join';
+    if (initial !== 'join' && initial !== 'skip') throw validationError(operation, `initial must be 'join' or 'skip', got ${String(initial)}`);
+    const withHeartbeat = options.withHeartbeat ?? false;
+    const heartbeat = withHeartbeat ? heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT) : undefined;
+    if (withHeartbeat && options.state !== undefined) perChannelStateJson(operation, options.state, target);
+    const longPollMs = (options.longPollTimeout ?? 310) * 1000;
+    const reconnectMs = (options.reconnectDelay ?? 1) * 1000;
+
+    const presenceChannels = target.channels.map((c) => c + PRESENCE_SUFFIX);
+    const presenceGroups = target.channelGroups.map((g) => g + PRESENCE_SUFFIX);
+    const request = {
+      keyset,
+      channels: withHeartbeat ? [...target.channels, ...presenceChannels] : presenceChannels,
+      channelGroups: withHeartbeat ? [...target.channelGroups, ...presenceGroups] : presenceGroups,
+      ...(heartbeat === undefined ? {} : { heartbeat }),
+      ...(withHeartbeat && options.state !== undefined ? { state: options.state } : {}),
+    };
+
+    const model = new PresenceModel();
+    let timetoken = '0';
+    let region: number | undefined;
+    const now = () => asyncScheduler.now();
+
+    const snapshot = (scope: { channels: readonly string[]; channelGroups: readonly string[] }): Observable<HereNowResult> =>
+      hereNow(context, { keyset, ...scope, stateInfo: StateInfo.all }).pipe(
+        retry({ delay: (error: unknown, n) => (isRetryable(error) ? timer(Math.min(MAX_RECONNECT_MS, reconnectMs * 2 ** (n - 1))) : throwError(() => error)) }),
+      );
+
+    /** Re-reads one channel and emits whatever we missed, as a diff of our view and the service's. */
+    const reconcile = (channel: string): Observable<PresenceEvent> =>
+      snapshot({ channels: [channel], channelGroups: [] }).pipe(
+        concatMap((fresh) => {
+          const mine: HereNowResult = { totalChannels: 1, totalOccupancy: 0, channels: new Map([[channel, model.occupancy(channel)]]) };
+          const events = diffOccupants(mine, fresh, now());
+          model.reset(fresh, [channel]);
+          return from(events);
+        }),
+      );
+
+    const poll = defer(() => subscribeOnce(context, { ...request, timetoken, ...(region === undefined ? {} : { region }) }, { attempts: 1, timeoutMs: longPollMs })).pipe(
+      // Reconnect from the same timetoken: the service replays what we missed while away.
+      retry({ delay: (error: unknown, n) => (isRetryable(error) ? timer(Math.min(MAX_RECONNECT_MS, reconnectMs * 2 ** (n - 1))) : throwError(() => error)), resetOnSuccess: true }),
+      tap((body) => {
+        timetoken = body.t.t;
+        region = body.t.r;
+      }),
+    );
+
+    const start = poll.pipe(
+      // The handshake fixed where the event stream starts; the snapshot is taken after it, so
+      // nothing can fall between the two (replays are applied idempotently).
+      concatMap(() => snapshot(target)),
+      concatMap((first) => {
+        const events = initial === 'join' ? diffOccupants({ totalChannels: 0, totalOccupancy: 0, channels: new Map() }, first, now()) : [];
+        model.reset(first, target.channels);
+        return from(events);
+      }),
+    );
+
+    const live = poll.pipe(
+      expand(() => poll),
+      concatMap((body) => from(body.m)),
+      concatMap((message) => {
+        const read = toChanges(message);
+        if (read === undefined) return EMPTY;
+        if (read.refresh) return reconcile(read.channel);
+        const out: PresenceEvent[] = [];
+        for (const change of read.changes) {
+          const { event } = model.apply(change);
+          if (event !== undefined) out.push(event);
+        }
+        const diverged = read.occupancy !== undefined ? model.diverges(read.channel, read.occupancy) : read.changes.some((c) => model.diverges(c.channel, c.occupancy));
+        return diverged ? merge(of(...out), reconcile(read.channel)) : from(out);
+      }),
+    );
+
+    const stream = concat(start, live);
+    if (!withHeartbeat) return stream;
+    // heartbeat$ keeps us present between long-polls and sends the one leave when this ends.
+    const beats = heartbeat$(context, {
+      keyset,
+      channels: target.channels,
+      channelGroups: target.channelGroups,
+      ...(heartbeat === undefined ? {} : { heartbeat }),
+      ...(options.interval === undefined ? {} : { interval: options.interval }),
+      ...(options.state === undefined ? {} : { state: options.state }),
+    }).pipe(ignoreElements());
+    return merge(stream, beats);
+  });
+}
