@@ -4,7 +4,30 @@
  * {@link PresenceError}; switch on `category` to act on it.
  */
 
-/** What went wrong, coarse enough to `switch` on exhaustively. */
+/**
+ * What went wrong, coarse enough to `switch` on exhaustively.
+ *
+ * @example
+ * ```ts
+ * import type { PresenceErrorCategory } from 'rx-presence';
+ *
+ * function advice(category: PresenceErrorCategory): string {
+ *   switch (category) {
+ *     case 'access-denied':
+ *       return 'check the auth key and the secret key';
+ *     case 'network':
+ *     case 'timeout':
+ *     case 'too-many-requests':
+ *     case 'server-error':
+ *       return 'transient: retried for you, and worth retrying again later';
+ *     default:
+ *       return 'permanent: fix the request or the service configuration';
+ *   }
+ * }
+ * console.log(advice('timeout'));
+ * // Output: transient: retried for you, and worth retrying again later
+ * ```
+ */
 export type PresenceErrorCategory =
   | 'validation' // bad arguments, caught before any request
   | 'network' // no response: refused, reset, DNS
@@ -17,7 +40,20 @@ export type PresenceErrorCategory =
   | 'server-error' // 5xx
   | 'malformed-response'; // a response that is not the JSON shape the protocol promises
 
-/** Every operation the library performs, for error messages and logs. */
+/**
+ * Every operation the library performs, for error messages and logs.
+ *
+ * @example
+ * ```ts
+ * import { Presence, Keyset, isPresenceError } from 'rx-presence';
+ *
+ * const presence = new Presence({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
+ * presence.announceLeave({}).subscribe({
+ *   error: (e) => console.log(isPresenceError(e) ? `${e.operation}: ${e.category}` : e),
+ * });
+ * // Output: leave: validation
+ * ```
+ */
 export type PresenceOperation =
   | 'hereNow'
   | 'whereNow'
@@ -34,16 +70,46 @@ export type PresenceOperation =
   | 'time'
   | 'config';
 
-/** One problem found while decoding a response: where, what was expected, what came. */
+/**
+ * One problem found while decoding a response: where, what was expected, what came.
+ *
+ * @example
+ * ```ts
+ * import * as t from 'io-ts';
+ * import { isLeft } from 'fp-ts/Either';
+ * import { toIssues, type DecodeIssue } from 'rx-presence';
+ *
+ * const result = t.type({ occupancy: t.number }).decode({ occupancy: '2' });
+ * const issues: DecodeIssue[] = isLeft(result) ? toIssues(result.left) : [];
+ * console.log(issues);
+ * // Output: [ { path: 'occupancy', expected: 'number', actual: '2' } ]
+ * ```
+ */
 export interface DecodeIssue {
   /** Dotted path into the body, `(root)` for the body itself, e.g. `payload.channels.lobby.occupancy`. */
   readonly path: string;
+  /** The type that was expected there, as io-ts names it, e.g. `number` or `Array<string>`. */
   readonly expected: string;
+  /** The value that was there instead (`undefined` for a missing field). */
   readonly actual: unknown;
 }
 
-/** Structured facts about a failure; none of them ever holds a secret, signature or auth key. */
+/**
+ * Structured facts about a failure; none of them ever holds a secret, signature or auth key, so
+ * the whole object is safe to log.
+ *
+ * @example
+ * ```ts
+ * import { PresenceError, type PresenceErrorDetails } from 'rx-presence';
+ *
+ * const details: PresenceErrorDetails = { operation: 'hereNow', statusCode: 503, retryAfter: 2 };
+ * const error = new PresenceError('server-error', 'hereNow failed: 503', details);
+ * console.log(error.details.retryAfter);
+ * // Output: 2
+ * ```
+ */
 export interface PresenceErrorDetails {
+  /** The operation that failed. */
   readonly operation: PresenceOperation;
   /** HTTP status, or the body's `status` when it says more (a "false 200"). */
   readonly statusCode?: number;
@@ -74,11 +140,14 @@ export interface PresenceErrorDetails {
  * ```
  */
 export class PresenceError extends Error {
+  /** Always `PresenceError`; {@link isPresenceError} checks it so copies from another realm count. */
   override readonly name = 'PresenceError';
 
   constructor(
+    /** What went wrong, coarsely: switch on it to decide what to do. */
     readonly category: PresenceErrorCategory,
     message: string,
+    /** The facts behind the message, for logs and for code that needs more than the category. */
     readonly details: PresenceErrorDetails,
     options?: { cause?: unknown },
   ) {

@@ -28,28 +28,30 @@ export type {
   ChannelGroupList,
   ChannelGroupChangeResult,
   PresenceEvent,
+  PresenceEventBase,
   PresenceAction,
   PresenceState,
 } from './types';
 export { StateInfo, HERE_NOW_PAGE_LIMIT, type HereNowOptions } from './operations/here-now';
 export type { WhereNowOptions } from './operations/where-now';
+export type { PresenceContext } from './operations/context';
 export { DEFAULT_PRESENCE_TIMEOUT, type AnnounceHeartbeatOptions } from './operations/heartbeat';
 export type { AnnounceLeaveOptions } from './operations/leave';
 export type { SetStateOptions, GetStateOptions } from './operations/state';
-export type { HeartbeatEvent } from './streams/heartbeat-events';
+export type { HeartbeatEvent, HeartbeatEventBase } from './streams/heartbeat-events';
 export type { HeartbeatStreamOptions } from './streams/heartbeat-stream';
 export type { EventsOptions } from './streams/events-stream';
 export { MIN_POLL_INTERVAL, type HereNowStreamOptions } from './streams/here-now-stream';
 export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions } from './streams/presence-events';
 export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions } from './streams/diff-occupancy';
 export { jsonEqual } from './streams/json-equal';
-export { leaveOnExit, endHeartbeats, type LeaveOnExitOptions } from './streams/leave-on-exit';
+export { leaveOnExit, endHeartbeats, type LeaveOnExitOptions, type LeaveOnExitClient } from './streams/leave-on-exit';
 export { toIssues, formatIssues } from './codecs/report';
 export { decodeWith } from './codecs/decode';
 export * as codecs from './codecs/bodies';
 export { createFetchTransport, type FetchLike, type FetchTransportOptions } from './transport/fetch-transport';
 export { RETRY_DEFAULTS, type RetryOptions } from './transport/retry-policy';
 export type { Transport, PresenceRequest, RequestKeys } from './transport/types';
-export { encodeString } from './transport/encoding';
+export { encodeString, type Query } from './transport/encoding';
 export { signV2, type SignatureInput } from './transport/signature';
 export { MAX_NAME_LENGTH, MAX_STATE_BYTES, HEARTBEAT_RANGE } from './validate';

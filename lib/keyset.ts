@@ -13,12 +13,16 @@ export const MAX_USER_ID_LENGTH = 92;
  * ```
  */
 export class UserId {
-  constructor(readonly value: string) {
+  constructor(
+    /** The id as given, and as sent in the `uuid` query parameter. */
+    readonly value: string,
+  ) {
     if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH || /\p{Cs}/u.test(value)) {
       throw validationError('config', `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters of valid Unicode, got ${describeId(value)}`);
     }
   }
 
+  /** The id itself, so that a `UserId` reads naturally in template strings. */
   toString(): string {
     return this.value;
   }
@@ -37,7 +41,9 @@ function describeId(value: unknown): string {
  * ```
  */
 export interface KeysetInit {
+  /** The subscribe key: names the keyset every presence request addresses. Required, non-empty. */
   readonly subscribeKey: string;
+  /** The publish key; presence itself never needs it, but v2 signatures cover it when set. */
   readonly publishKey?: string;
   /** Server-side only: signs every request (v2 signature). Never logged. */
   readonly secretKey?: string;
@@ -60,8 +66,11 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
  * ```
  */
 export class Keyset {
+  /** The subscribe key every request addresses. */
   readonly subscribeKey: string;
+  /** The publish key, when one was given. */
   readonly publishKey?: string;
+  /** Whose presence requests with this keyset announce and, by default, ask about. */
   readonly userId: UserId;
   // Private fields: invisible to enumeration, spread and JSON, so a logged keyset leaks nothing.
   readonly #secretKey?: string;
@@ -104,6 +113,7 @@ export class Keyset {
     };
   }
 
+  /** What `JSON.stringify` sees: the public fields, with `secretKey` and `authKey` as `***`. */
   toJSON(): Record<string, unknown> {
     return {
       subscribeKey: this.subscribeKey,
@@ -114,6 +124,7 @@ export class Keyset {
     };
   }
 
+  /** What `console.log` and `util.inspect` print: as {@link Keyset.toJSON}, on one line. */
   [inspectSymbol](): string {
     const fields = Object.entries(this.toJSON()).map(([k, v]) => `${k}: '${String(v)}'`);
     return `Keyset { ${fields.join(', ')} }`;

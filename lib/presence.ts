@@ -29,7 +29,17 @@ import type {
   WhereNowResult,
 } from './types';
 
-/** The real service. */
+/**
+ * The real service: where a client sends requests when `origin` is left out.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ORIGIN } from 'rx-presence';
+ *
+ * console.log(DEFAULT_ORIGIN);
+ * // Output: https://ps.pndsn.com
+ * ```
+ */
 export const DEFAULT_ORIGIN = 'https://ps.pndsn.com';
 
 /**

@@ -3,7 +3,18 @@
  * validated results the operations and streams emit.
  */
 
-/** JSON a user may store as presence state: always an object at the top level. */
+/**
+ * JSON a user may store as presence state: always an object at the top level (the service
+ * rejects anything else), at most 32 KiB once encoded.
+ *
+ * @example
+ * ```ts
+ * import type { PresenceState } from 'rx-presence';
+ *
+ * const state: PresenceState = { mood: 'ok', typing: false };
+ * // presence.setState(state, { channels: ['lobby'] })
+ * ```
+ */
 export type PresenceState = { readonly [key: string]: unknown };
 
 /**
@@ -15,6 +26,7 @@ export type PresenceState = { readonly [key: string]: unknown };
  * ```
  */
 export interface OccupantInfo {
+  /** The user's id. */
   readonly uuid: string;
   /** The user's state on this channel; absent when none is set or it was not requested. */
   readonly state?: unknown;
@@ -31,6 +43,7 @@ export interface OccupantInfo {
  * ```
  */
 export interface ChannelOccupancy {
+  /** The channel's name. */
   readonly channelName: string;
   /** The full occupancy, even when `uuids` holds one page or nothing (occupancy only). */
   readonly count: number;
@@ -47,8 +60,11 @@ export interface ChannelOccupancy {
  * ```
  */
 export interface HereNowResult {
+  /** How many channels `channels` holds. */
   readonly totalChannels: number;
+  /** The sum of the channels' `count`s: a user on two channels counts twice. */
   readonly totalOccupancy: number;
+  /** Who is on each channel, by channel name. */
   readonly channels: ReadonlyMap<string, ChannelOccupancy>;
 }
 
@@ -61,6 +77,7 @@ export interface HereNowResult {
  * ```
  */
 export interface WhereNowResult {
+  /** The channel names; empty when the user is on none (offline). */
   readonly channels: readonly string[];
 }
 
@@ -73,7 +90,9 @@ export interface WhereNowResult {
  * ```
  */
 export interface HeartbeatResult {
+  /** The status the body reported: 200. */
   readonly status: number;
+  /** The service's word on it: `OK`. */
   readonly message: string;
 }
 
@@ -86,6 +105,7 @@ export interface HeartbeatResult {
  * ```
  */
 export interface LeaveResult {
+  /** Always `leave`. */
   readonly action: 'leave';
 }
 
@@ -98,6 +118,7 @@ export interface LeaveResult {
  * ```
  */
 export interface SetUserStateResult {
+  /** The state the service echoed back. */
   readonly state: unknown;
 }
 
@@ -116,6 +137,7 @@ export interface SetUserStateResult {
 export interface GetUserStateResult {
   /** The user the state belongs to. */
   readonly uuid: string;
+  /** The user's state on each channel, by channel name. */
   readonly stateByChannel: ReadonlyMap<string, unknown>;
   /**
    * For parity with the documented Dart API: the state keyed by uuid. With one channel this is
@@ -133,7 +155,9 @@ export interface GetUserStateResult {
  * ```
  */
 export interface ChannelGroupChannels {
+  /** The group's name. */
   readonly group: string;
+  /** The group's channels; empty for an unknown group. */
   readonly channels: readonly string[];
 }
 
@@ -146,6 +170,7 @@ export interface ChannelGroupChannels {
  * ```
  */
 export interface ChannelGroupList {
+  /** The group names. */
   readonly groups: readonly string[];
 }
 
@@ -158,12 +183,26 @@ export interface ChannelGroupList {
  * ```
  */
 export interface ChannelGroupChangeResult {
+  /** The group that was changed or deleted. */
   readonly group: string;
 }
 
-/** Fields every presence event carries. */
-interface PresenceEventBase {
+/**
+ * Fields every {@link PresenceEvent} carries, whatever its `action`.
+ *
+ * @example
+ * ```ts
+ * import type { PresenceEventBase } from 'rx-presence';
+ *
+ * const where = (e: PresenceEventBase) => `${e.uuid} on ${e.channel} (${e.occupancy} here)`;
+ * console.log(where({ channel: 'lobby', uuid: 'alice', occupancy: 2, timestamp: 0 }));
+ * // Output: alice on lobby (2 here)
+ * ```
+ */
+export interface PresenceEventBase {
+  /** The channel the change happened on (without the `-pnpres` suffix). */
   readonly channel: string;
+  /** The user who joined, left, timed out or changed state. */
   readonly uuid: string;
   /** The channel's occupancy after this change. */
   readonly occupancy: number;
@@ -189,11 +228,49 @@ interface PresenceEventBase {
  * ```
  */
 export type PresenceEvent<S = unknown> =
-  | (PresenceEventBase & { readonly action: 'join'; readonly state?: S })
-  | (PresenceEventBase & { readonly action: 'leave'; readonly state?: S })
-  | (PresenceEventBase & { readonly action: 'timeout'; readonly state?: S })
-  | (PresenceEventBase & { readonly action: 'state-change'; readonly state?: S })
-  | (PresenceEventBase & { readonly action: 'state-invalid'; readonly state: unknown; readonly issues: readonly string[] });
+  | (PresenceEventBase & {
+      /** The user arrived. */
+      readonly action: 'join';
+      /** The user's state, when known (state was requested or sent with the event). */
+      readonly state?: S;
+    })
+  | (PresenceEventBase & {
+      /** The user left (said so, or, when polling, stopped being listed). */
+      readonly action: 'leave';
+      /** The user's last known state, when there is one. */
+      readonly state?: S;
+    })
+  | (PresenceEventBase & {
+      /** The user stopped heartbeating and the service dropped them. */
+      readonly action: 'timeout';
+      /** The user's last known state, when there is one. */
+      readonly state?: S;
+    })
+  | (PresenceEventBase & {
+      /** The user's state changed. */
+      readonly action: 'state-change';
+      /** The new state; absent when the user no longer has one. */
+      readonly state?: S;
+    })
+  | (PresenceEventBase & {
+      /** The user's state failed the `stateCodec` given to the stream. */
+      readonly action: 'state-invalid';
+      /** The state as received, undecoded. */
+      readonly state: unknown;
+      /** Why it failed, one readable line per problem. */
+      readonly issues: readonly string[];
+    });
 
-/** The `action` values of {@link PresenceEvent}. */
+/**
+ * The `action` values of {@link PresenceEvent}.
+ *
+ * @example
+ * ```ts
+ * import type { PresenceAction } from 'rx-presence';
+ *
+ * const arrivals: ReadonlySet<PresenceAction> = new Set<PresenceAction>(['join']);
+ * console.log(arrivals.has('join'), arrivals.has('timeout'));
+ * // Output: true false
+ * ```
+ */
 export type PresenceAction = PresenceEvent['action'];

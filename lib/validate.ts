@@ -5,12 +5,49 @@
 import { validationError, type PresenceOperation } from './errors';
 import { MAX_USER_ID_LENGTH } from './keyset';
 
-/** The service's limit for channel and group names, in UTF-16 code units. */
+/**
+ * The service's limit for channel and group names, in UTF-16 code units.
+ *
+ * @example
+ * ```ts
+ * import { MAX_NAME_LENGTH } from 'rx-presence';
+ *
+ * const fits = (name: string) => name.length <= MAX_NAME_LENGTH;
+ * console.log(fits('lobby'), fits('x'.repeat(93)));
+ * // Output: true false
+ * ```
+ */
 export const MAX_NAME_LENGTH = 92;
-/** The service's limit for one state object, JSON-encoded, in UTF-8 bytes. */
+/**
+ * The service's limit for one state object, JSON-encoded, in UTF-8 bytes.
+ *
+ * @example
+ * ```ts
+ * import { MAX_STATE_BYTES } from 'rx-presence';
+ *
+ * const bytes = Buffer.byteLength(JSON.stringify({ mood: 'ok' }));
+ * console.log(bytes <= MAX_STATE_BYTES, MAX_STATE_BYTES);
+ * // Output: true 32768
+ * ```
+ */
 export const MAX_STATE_BYTES = 32 * 1024;
-/** The presence timeout range the service accepts, in seconds. */
-export const HEARTBEAT_RANGE = { min: 1, max: 320 } as const;
+/**
+ * The presence timeout range the service accepts, in seconds.
+ *
+ * @example
+ * ```ts
+ * import { HEARTBEAT_RANGE } from 'rx-presence';
+ *
+ * console.log(`heartbeat: ${HEARTBEAT_RANGE.min} to ${HEARTBEAT_RANGE.max} s`);
+ * // Output: heartbeat: 1 to 320 s
+ * ```
+ */
+export const HEARTBEAT_RANGE = {
+  /** The shortest presence timeout, in seconds. */
+  min: 1,
+  /** The longest presence timeout, in seconds; PubNub caps `presenceTimeout` here. */
+  max: 320,
+} as const;
 
 type NameKind = 'channel' | 'channel group';
 

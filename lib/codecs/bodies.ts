@@ -2,36 +2,136 @@
  * io-ts codecs for every response body the protocol defines (`../shared/protocol.md`). Each codec
  * and its type share a name; wire codecs end in `Body`. Only the fields we use are required, so a
  * service that adds fields keeps working.
+ *
+ * Field comments sit inside the `t.type` / `t.partial` literals because io-ts's mapped types carry
+ * them through to `t.TypeOf`, so the codec and its type are documented in one place.
  */
 import * as t from 'io-ts';
 
-/** Any JSON object (state is always one). */
+/**
+ * Any JSON object (state is always one).
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.JsonObject.is({ mood: 'ok' }), codecs.JsonObject.is([1]));
+ * // Output: true false
+ * ```
+ */
 export const JsonObject = t.UnknownRecord;
 
-/** An occupant as here-now lists it: a bare uuid, or `{uuid, state?}` with `state=1`. */
-export const OccupantEntry = t.union([t.string, t.intersection([t.type({ uuid: t.string }), t.partial({ state: t.unknown })])], 'OccupantEntry');
+/**
+ * An occupant as here-now lists it: a bare uuid, or `{uuid, state?}` with `state=1`.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.OccupantEntry.is('alice'), codecs.OccupantEntry.is({ uuid: 'bob', state: { mood: 'ok' } }));
+ * // Output: true true
+ * ```
+ */
+export const OccupantEntry = t.union(
+  [
+    t.string,
+    t.intersection([
+      t.type({
+        /** The occupant's user id. */
+        uuid: t.string,
+      }),
+      t.partial({
+        /** The occupant's state on this channel; sent only when the request asked for state. */
+        state: t.unknown,
+      }),
+    ]),
+  ],
+  'OccupantEntry',
+);
 export type OccupantEntry = t.TypeOf<typeof OccupantEntry>;
 
-/** Here-now for exactly one channel and no groups: the flat shape. */
+/**
+ * Here-now for exactly one channel and no groups: the flat shape.
+ *
+ * @example
+ * ```ts
+ * import { isRight } from 'fp-ts/Either';
+ * import { codecs } from 'rx-presence';
+ *
+ * const body = { status: 200, message: 'OK', service: 'Presence', occupancy: 1, uuids: ['alice'] };
+ * console.log(isRight(codecs.HereNowSingleBody.decode(body)));
+ * // Output: true
+ * ```
+ */
 export const HereNowSingleBody = t.intersection(
-  [t.type({ status: t.number, occupancy: t.number }), t.partial({ uuids: t.array(OccupantEntry) })],
+  [
+    t.type({
+      /** The HTTP status the body reports (200 on success). */
+      status: t.number,
+      /** How many users are on the channel, even when `uuids` is a page or absent. */
+      occupancy: t.number,
+    }),
+    t.partial({
+      /** The occupants (one page of at most `limit`); absent with `disable_uuids=1`. */
+      uuids: t.array(OccupantEntry),
+    }),
+  ],
   'HereNowSingleBody',
 );
 export type HereNowSingleBody = t.TypeOf<typeof HereNowSingleBody>;
 
-/** One channel inside the `payload` shape. */
+/**
+ * One channel inside the `payload` shape.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.HereNowChannelEntry.is({ occupancy: 2, uuids: ['alice', 'bob'] }));
+ * // Output: true
+ * ```
+ */
 export const HereNowChannelEntry = t.intersection(
-  [t.type({ occupancy: t.number }), t.partial({ uuids: t.array(OccupantEntry) })],
+  [
+    t.type({
+      /** How many users are on the channel, even when `uuids` is a page or absent. */
+      occupancy: t.number,
+    }),
+    t.partial({
+      /** The channel's occupants (one page of at most `limit`); absent with `disable_uuids=1`. */
+      uuids: t.array(OccupantEntry),
+    }),
+  ],
   'HereNowChannelEntry',
 );
 
-/** Here-now for several channels, any group, or global: the `payload` shape. */
+/**
+ * Here-now for several channels, any group, or global: the `payload` shape.
+ *
+ * @example
+ * ```ts
+ * import { isRight } from 'fp-ts/Either';
+ * import { codecs } from 'rx-presence';
+ *
+ * const body = {
+ *   status: 200,
+ *   payload: { channels: { a: { occupancy: 1, uuids: ['alice'] } }, total_channels: 1, total_occupancy: 1 },
+ * };
+ * console.log(isRight(codecs.HereNowMultiBody.decode(body)));
+ * // Output: true
+ * ```
+ */
 export const HereNowMultiBody = t.type(
   {
+    /** The HTTP status the body reports (200 on success). */
     status: t.number,
+    /** The answer proper. */
     payload: t.type({
+      /** Each occupied (or requested) channel by name; empty channels may be left out. */
       channels: t.record(t.string, HereNowChannelEntry),
+      /** How many channels `channels` holds. */
       total_channels: t.number,
+      /** The sum of the channels' occupancies. */
       total_occupancy: t.number,
     }),
   },
@@ -39,53 +139,259 @@ export const HereNowMultiBody = t.type(
 );
 export type HereNowMultiBody = t.TypeOf<typeof HereNowMultiBody>;
 
-/** Where-now; an offline user has `channels: []` (some services send `null`). */
+/**
+ * Where-now; an offline user has `channels: []` (some services send `null`).
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.WhereNowBody.is({ status: 200, payload: { channels: null } }));
+ * // Output: true
+ * ```
+ */
 export const WhereNowBody = t.type(
-  { status: t.number, payload: t.type({ channels: t.union([t.array(t.string), t.null]) }) },
+  {
+    /** The HTTP status the body reports (200 on success). */
+    status: t.number,
+    /** The answer proper. */
+    payload: t.type({
+      /** The channels the user is present on; `null` from some services for none. */
+      channels: t.union([t.array(t.string), t.null]),
+    }),
+  },
   'WhereNowBody',
 );
 export type WhereNowBody = t.TypeOf<typeof WhereNowBody>;
 
-/** Heartbeat: nothing actionable. */
-export const HeartbeatBody = t.type({ status: t.number, message: t.string }, 'HeartbeatBody');
+/**
+ * Heartbeat: nothing actionable.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.HeartbeatBody.is({ status: 200, message: 'OK', service: 'Presence' }));
+ * // Output: true
+ * ```
+ */
+export const HeartbeatBody = t.type(
+  {
+    /** The HTTP status the body reports (200 on success). */
+    status: t.number,
+    /** The service's word on it, `OK` on success. */
+    message: t.string,
+  },
+  'HeartbeatBody',
+);
 export type HeartbeatBody = t.TypeOf<typeof HeartbeatBody>;
 
-/** Leave; `action` is `leave` when present. */
-export const LeaveBody = t.intersection([t.type({ status: t.number }), t.partial({ action: t.literal('leave') })], 'LeaveBody');
+/**
+ * Leave; `action` is `leave` when present.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.LeaveBody.is({ status: 200, action: 'leave', message: 'OK' }));
+ * // Output: true
+ * ```
+ */
+export const LeaveBody = t.intersection(
+  [
+    t.type({
+      /** The HTTP status the body reports (200 on success). */
+      status: t.number,
+    }),
+    t.partial({
+      /** Always `leave`; some services leave it out. */
+      action: t.literal('leave'),
+    }),
+  ],
+  'LeaveBody',
+);
 export type LeaveBody = t.TypeOf<typeof LeaveBody>;
 
-/** Set-state echoes the state once, even for several channels. */
-export const SetStateBody = t.type({ status: t.number, payload: t.unknown }, 'SetStateBody');
+/**
+ * Set-state echoes the state once, even for several channels.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.SetStateBody.is({ status: 200, payload: { is_typing: true } }));
+ * // Output: true
+ * ```
+ */
+export const SetStateBody = t.type(
+  {
+    /** The HTTP status the body reports (200 on success). */
+    status: t.number,
+    /** The state as the service stored it. */
+    payload: t.unknown,
+  },
+  'SetStateBody',
+);
 export type SetStateBody = t.TypeOf<typeof SetStateBody>;
 
-/** Get-state for one channel: the state is the payload. */
+/**
+ * Get-state for one channel: the state is the payload.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.GetStateSingleBody.is({ status: 200, payload: { mood: 'ok' }, uuid: 'alice', channel: 'lobby' }));
+ * // Output: true
+ * ```
+ */
 export const GetStateSingleBody = t.intersection(
-  [t.type({ status: t.number, payload: JsonObject }), t.partial({ uuid: t.string, channel: t.string })],
+  [
+    t.type({
+      /** The HTTP status the body reports (200 on success). */
+      status: t.number,
+      /** The user's state on the channel (`{}` when none is set). */
+      payload: JsonObject,
+    }),
+    t.partial({
+      /** The user whose state this is. */
+      uuid: t.string,
+      /** The channel the state is on. */
+      channel: t.string,
+    }),
+  ],
   'GetStateSingleBody',
 );
 export type GetStateSingleBody = t.TypeOf<typeof GetStateSingleBody>;
 
-/** Get-state for several channels, as the service answers: `payload.channels`. */
+/**
+ * Get-state for several channels, as the service answers: `payload.channels`.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.GetStateMultiBody.is({ status: 200, payload: { channels: { a: { mood: 'ok' }, b: {} } }, uuid: 'alice' }));
+ * // Output: true
+ * ```
+ */
 export const GetStateMultiBody = t.intersection(
-  [t.type({ status: t.number, payload: t.type({ channels: t.record(t.string, t.unknown) }) }), t.partial({ uuid: t.string })],
+  [
+    t.type({
+      /** The HTTP status the body reports (200 on success). */
+      status: t.number,
+      /** The answer proper. */
+      payload: t.type({
+        /** The user's state by channel name. */
+        channels: t.record(t.string, t.unknown),
+      }),
+    }),
+    t.partial({
+      /** The user whose state this is. */
+      uuid: t.string,
+    }),
+  ],
   'GetStateMultiBody',
 );
 export type GetStateMultiBody = t.TypeOf<typeof GetStateMultiBody>;
 
-/** A channel-group change (add, remove, delete). */
-export const ChannelGroupChangeBody = t.type({ status: t.number }, 'ChannelGroupChangeBody');
+/**
+ * A channel-group change (add, remove, delete).
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.ChannelGroupChangeBody.is({ status: 200, message: 'OK', service: 'channel-registry', error: false }));
+ * // Output: true
+ * ```
+ */
+export const ChannelGroupChangeBody = t.type(
+  {
+    /** The HTTP status the body reports (200 on success). */
+    status: t.number,
+  },
+  'ChannelGroupChangeBody',
+);
 
-/** The channels of one group. */
+/**
+ * The channels of one group.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.ChannelGroupChannelsBody.is({ status: 200, payload: { channels: ['a', 'b'], group: 'cg1' } }));
+ * // Output: true
+ * ```
+ */
 export const ChannelGroupChannelsBody = t.type(
-  { status: t.number, payload: t.intersection([t.type({ channels: t.array(t.string) }), t.partial({ group: t.string })]) },
+  {
+    /** The HTTP status the body reports (200 on success). */
+    status: t.number,
+    /** The answer proper. */
+    payload: t.intersection([
+      t.type({
+        /** The group's channels; empty for an unknown group. */
+        channels: t.array(t.string),
+      }),
+      t.partial({
+        /** The group's name, echoed. */
+        group: t.string,
+      }),
+    ]),
+  },
   'ChannelGroupChannelsBody',
 );
 export type ChannelGroupChannelsBody = t.TypeOf<typeof ChannelGroupChannelsBody>;
 
-/** The groups of a keyset. */
-export const ChannelGroupListBody = t.type({ status: t.number, payload: t.type({ groups: t.array(t.string) }) }, 'ChannelGroupListBody');
+/**
+ * The groups of a keyset.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.ChannelGroupListBody.is({ status: 200, payload: { groups: ['cg1'] } }));
+ * // Output: true
+ * ```
+ */
+export const ChannelGroupListBody = t.type(
+  {
+    /** The HTTP status the body reports (200 on success). */
+    status: t.number,
+    /** The answer proper. */
+    payload: t.type({
+      /** The keyset's channel-group names. */
+      groups: t.array(t.string),
+    }),
+  },
+  'ChannelGroupListBody',
+);
 export type ChannelGroupListBody = t.TypeOf<typeof ChannelGroupListBody>;
 
-/** What an error body may carry; every field optional because services vary. */
-export const ErrorBody = t.partial({ status: t.number, message: t.string, error_message: t.string, service: t.string }, 'ErrorBody');
+/**
+ * What an error body may carry; every field optional because services vary.
+ *
+ * @example
+ * ```ts
+ * import { codecs } from 'rx-presence';
+ *
+ * console.log(codecs.ErrorBody.is({ status: 403, message: 'Forbidden', service: 'Access Manager', error: true }));
+ * // Output: true
+ * ```
+ */
+export const ErrorBody = t.partial(
+  {
+    /** The HTTP status the body reports; it can say more than the response's own (a "false 200"). */
+    status: t.number,
+    /** The service's explanation, from most services. */
+    message: t.string,
+    /** The explanation, as some services name it instead. */
+    error_message: t.string,
+    /** Which service answered, e.g. `Presence` or `Access Manager`. */
+    service: t.string,
+  },
+  'ErrorBody',
+);
 export type ErrorBody = t.TypeOf<typeof ErrorBody>;

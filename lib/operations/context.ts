@@ -7,16 +7,25 @@ import { canonicalQuery } from '../transport/encoding';
 import type { PresenceRequest, Transport } from '../transport/types';
 
 /**
- * What every operation needs: a transport and the keysets. The `Presence` client holds one;
- * tests build one around a fake transport.
+ * What every operation needs: a transport and the keysets. The `Presence` client holds one, as
+ * `presence.context`; {@link endHeartbeats} and {@link leaveOnExit} take it so they can reach the
+ * client's `heartbeat$` loops, which are kept per context.
  *
  * @example
  * ```ts
- * const context: PresenceContext = { transport: () => of({ status: 200, message: 'OK' }), keysets };
+ * import { Presence, Keyset, endHeartbeats, type PresenceContext } from 'rx-presence';
+ *
+ * const presence = new Presence({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
+ * const context: PresenceContext = presence.context;
+ * console.log(context.keysets.names());
+ * // Output: [ 'default' ]
+ * await endHeartbeats(context); // no heartbeat$ running: resolves at once
  * ```
  */
 export interface PresenceContext {
+  /** Sends each request; the client's fetch transport, or the one given in `PresenceOptions`. */
   readonly transport: Transport;
+  /** The keysets calls pick from with `keyset` / `using`. */
   readonly keysets: KeysetStore;
 }
 

@@ -6,7 +6,18 @@ import type { HeartbeatResult, PresenceState } from '../types';
 import { heartbeatSeconds, perChannelStateJson, targets } from '../validate';
 import { callOperation, type PresenceContext } from './context';
 
-/** The service's default presence timeout, in seconds. */
+/**
+ * The service's default presence timeout, in seconds: what `heartbeat` is when left out.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PRESENCE_TIMEOUT } from 'rx-presence';
+ *
+ * // heartbeat$'s default interval, as PubNub's SDKs compute it.
+ * console.log(DEFAULT_PRESENCE_TIMEOUT / 2 - 1);
+ * // Output: 149
+ * ```
+ */
 export const DEFAULT_PRESENCE_TIMEOUT = 300;
 
 /**
@@ -18,7 +29,9 @@ export const DEFAULT_PRESENCE_TIMEOUT = 300;
  * ```
  */
 export interface AnnounceHeartbeatOptions extends KeysetChoice {
+  /** Channels to announce presence on; at least one channel or group is required. */
   readonly channels?: Iterable<string>;
+  /** Channel groups to announce presence on (on each of their channels). */
   readonly channelGroups?: Iterable<string>;
   /** Presence timeout in seconds (1 to 320): how long the service keeps us without another heartbeat. Default 300. */
   readonly heartbeat?: number;

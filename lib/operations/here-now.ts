@@ -27,11 +27,30 @@ export const StateInfo = {
   /** Uuids with their state (`state=1`). */
   all: 'all',
 } as const;
-/** One of {@link StateInfo}'s values. */
+/**
+ * One of {@link StateInfo}'s values.
+ *
+ * @example
+ * ```ts
+ * import { StateInfo } from 'rx-presence';
+ *
+ * const detail: StateInfo = process.env.WITH_STATE ? StateInfo.all : StateInfo.onlyUUIDs;
+ * ```
+ */
 export type StateInfo = (typeof StateInfo)[keyof typeof StateInfo];
 const STATE_INFOS: readonly string[] = Object.values(StateInfo);
 
-/** The most uuids per channel the service returns in one page. */
+/**
+ * The most uuids per channel the service returns in one page; the largest `limit` accepted.
+ *
+ * @example
+ * ```ts
+ * import { HERE_NOW_PAGE_LIMIT } from 'rx-presence';
+ *
+ * console.log(HERE_NOW_PAGE_LIMIT);
+ * // Output: 1000
+ * ```
+ */
 export const HERE_NOW_PAGE_LIMIT = 1000;
 
 /**

@@ -16,7 +16,9 @@ import type { RequestTuning } from './heartbeat';
  * ```
  */
 export interface AnnounceLeaveOptions extends KeysetChoice {
+  /** Channels to leave; at least one channel or group is required. */
   readonly channels?: Iterable<string>;
+  /** Channel groups to leave (each of their channels). */
   readonly channelGroups?: Iterable<string>;
 }
 

@@ -16,7 +16,9 @@ import { callOperation, type PresenceContext } from './context';
  * ```
  */
 export interface SetStateOptions extends KeysetChoice {
+  /** Channels to set our state on; at least one channel or group is required. */
   readonly channels?: Iterable<string>;
+  /** Channel groups to set our state on (on each of their channels). */
   readonly channelGroups?: Iterable<string>;
 }
 
@@ -29,7 +31,9 @@ export interface SetStateOptions extends KeysetChoice {
  * ```
  */
 export interface GetStateOptions extends KeysetChoice {
+  /** Channels to read the state on; at least one channel or group is required. */
   readonly channels?: Iterable<string>;
+  /** Channel groups to read the state on (on each of their channels). */
   readonly channelGroups?: Iterable<string>;
   /** Whose state. Default: the keyset's own user id. */
   readonly uuid?: string;

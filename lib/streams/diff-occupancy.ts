@@ -5,6 +5,15 @@ import { jsonEqual } from './json-equal';
 
 /**
  * Options of {@link diffOccupancy}.
+ *
+ * @example
+ * ```ts
+ * import { diffOccupancy, type DiffOccupancyOptions } from 'rx-presence';
+ *
+ * // Only changes: who was already there at the first snapshot is not announced.
+ * const options: DiffOccupancyOptions = { initial: 'skip' };
+ * const changes = diffOccupancy(options);
+ * ```
  */
 export interface DiffOccupancyOptions {
   /**

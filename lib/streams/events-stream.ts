@@ -38,7 +38,9 @@ import { PresenceModel, type Change } from './presence-model';
  * ```
  */
 export interface EventsOptions extends KeysetChoice {
+  /** Channels whose presence events to watch; at least one channel or group is required. */
   readonly channels?: Iterable<string>;
+  /** Channel groups whose channels' presence events to watch. */
   readonly channelGroups?: Iterable<string>;
   /** `join` (default): who is already there arrives as joins first. `skip`: only changes. */
   readonly initial?: 'join' | 'skip';

@@ -1,7 +1,18 @@
 import type { PresenceError } from '../errors';
 
-/** Fields every heartbeat event carries. */
-interface HeartbeatEventBase {
+/**
+ * Fields every {@link HeartbeatEvent} carries, whatever its `type`.
+ *
+ * @example
+ * ```ts
+ * import type { HeartbeatEventBase } from 'rx-presence';
+ *
+ * const where = (e: HeartbeatEventBase) => [...e.channels, ...e.channelGroups].join(', ');
+ * console.log(where({ channels: ['lobby'], channelGroups: ['cg1'], timestamp: 0 }));
+ * // Output: lobby, cg1
+ * ```
+ */
+export interface HeartbeatEventBase {
   /** This subscription's channels (the request carried them, maybe with others'). */
   readonly channels: readonly string[];
   /** This subscription's channel groups. */
@@ -23,11 +34,17 @@ interface HeartbeatEventBase {
  * ```
  */
 export type HeartbeatEvent =
-  | (HeartbeatEventBase & { readonly type: 'ok' })
   | (HeartbeatEventBase & {
+      /** The service answered: we are present. */
+      readonly type: 'ok';
+    })
+  | (HeartbeatEventBase & {
+      /** The heartbeat failed transiently and will be retried. */
       readonly type: 'failed';
+      /** Why it failed: a `network`, `timeout`, `too-many-requests` or `server-error` error. */
       readonly error: PresenceError;
       /** 1 for the first failure in a row. */
       readonly attempt: number;
+      /** Milliseconds until the retry: the retry delay doubled per failure, at most the interval. */
       readonly retryInMs: number;
     });

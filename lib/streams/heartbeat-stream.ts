@@ -18,7 +18,9 @@ import { keysetId } from './keyset-id';
  * ```
  */
 export interface HeartbeatStreamOptions extends KeysetChoice {
+  /** Channels to stay present on; at least one channel or group is required. */
   readonly channels?: Iterable<string>;
+  /** Channel groups to stay present on (on each of their channels). */
   readonly channelGroups?: Iterable<string>;
   /** Presence timeout, 1 to 320 s: how long the service keeps us after the last heartbeat. Default 300. */
   readonly heartbeat?: number;

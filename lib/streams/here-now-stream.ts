@@ -8,7 +8,17 @@ import { targets } from '../validate';
 import { HereNowHub, pollOnce } from './here-now-hub';
 import { keysetId } from './keyset-id';
 
-/** The service caches here-now answers for 3 s: polling faster only returns the same answer. */
+/**
+ * The shortest `interval` of `hereNow$`, in seconds. The service caches here-now answers for 3 s,
+ * so polling faster would only return the same answer.
+ *
+ * @example
+ * ```ts
+ * import { MIN_POLL_INTERVAL } from 'rx-presence';
+ *
+ * const interval = Math.max(MIN_POLL_INTERVAL, Number(process.env.POLL_SECONDS ?? 10));
+ * ```
+ */
 export const MIN_POLL_INTERVAL = 3;
 
 /**

@@ -41,7 +41,24 @@ export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000):
   clearTimeout(timer);
 }
 
-type Client = { readonly context: PresenceContext };
+/**
+ * What {@link leaveOnExit} needs of a client: its context, where its `heartbeat$` loops are kept.
+ * A {@link Presence} client fits; so does any object carrying one's `context`.
+ *
+ * @example
+ * ```ts
+ * import { Presence, Keyset, leaveOnExit, type LeaveOnExitClient } from 'rx-presence';
+ *
+ * const keyset = new Keyset({ subscribeKey: 'demo', userId: 'me' });
+ * const clients: LeaveOnExitClient[] = [new Presence({ defaultKeyset: keyset }), new Presence({ defaultKeyset: keyset })];
+ * const stop = leaveOnExit(clients); // one Ctrl-C ends both clients' heartbeats
+ * stop();
+ * ```
+ */
+export interface LeaveOnExitClient {
+  /** The client's transport and keysets; `presence.context` on a {@link Presence}. */
+  readonly context: PresenceContext;
+}
 
 /**
  * Makes a Ctrl-C'd (or killed, or naturally ending) Node process still announce leave: on
@@ -58,9 +75,9 @@ type Client = { readonly context: PresenceContext };
  * // Ctrl-C → the leave for 'lobby' is sent, then the process exits with 130.
  * ```
  */
-export function leaveOnExit(clients: Client | readonly Client[], options: LeaveOnExitOptions = {}): () => void {
+export function leaveOnExit(clients: LeaveOnExitClient | readonly LeaveOnExitClient[], options: LeaveOnExitOptions = {}): () => void {
   const { timeoutMs = 3000, signals = ['SIGINT', 'SIGTERM'], exit = true } = options;
-  const all = Array.isArray(clients) ? (clients as readonly Client[]) : [clients as Client];
+  const all = Array.isArray(clients) ? (clients as readonly LeaveOnExitClient[]) : [clients as LeaveOnExitClient];
   const endAll = () => Promise.all(all.map((client) => endHeartbeats(client.context, timeoutMs)));
   let ending: Promise<unknown> | undefined;
   const onSignal = (signal: NodeJS.Signals) => {

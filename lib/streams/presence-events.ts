@@ -127,8 +127,27 @@ export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<
 }
 
 /**
- * Join, leave and state-change events derived from polled here-now snapshots. See
- * `Presence.presenceEvents$`.
+ * Join, leave and state-change events derived from polled here-now snapshots: the free-function
+ * form of `presence.presenceEvents$()`, for code that holds only a {@link PresenceContext}.
+ * See `Presence.presenceEvents$` for the options and the behaviour.
+ *
+ * @example
+ * ```ts
+ * import { of, take } from 'rxjs';
+ * import { Presence, Keyset, presenceEvents$ } from 'rx-presence';
+ * import { responses } from 'rx-presence/testing';
+ *
+ * const presence = new Presence({
+ *   defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }),
+ *   transport: () => of(responses.hereNow(['alice', 'bob'])),
+ * });
+ * presenceEvents$(presence.context, { channels: ['lobby'] })
+ *   .pipe(take(2))
+ *   .subscribe((e) => console.log(e.action, e.uuid, e.occupancy));
+ * // Output:
+ * // join alice 1
+ * // join bob 2
+ * ```
  */
 export function presenceEvents$<S = unknown>(context: PresenceContext, options: PresenceEventsOptions<S> = {}): Observable<PresenceEvent<S>> {
   return defer(() => {

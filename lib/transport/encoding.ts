@@ -28,7 +28,23 @@ export function encodeNames(names: readonly string[]): string {
   return names.length === 0 ? ',' : names.map(encodeString).join(',');
 }
 
-/** A query as the protocol sees it: every value already a string, order irrelevant. */
+/**
+ * A query as the protocol sees it: every value already a string, unencoded, order irrelevant.
+ * The transport encodes and sorts it, so the URL it sends is the one it signs.
+ *
+ * @example
+ * ```ts
+ * import type { PresenceRequest, Query } from 'rx-presence';
+ *
+ * const query: Query = { heartbeat: '60', 'channel-group': 'cg1,cg2' };
+ * const request: PresenceRequest = {
+ *   operation: 'heartbeat',
+ *   path: '/v2/presence/sub-key/demo/channel/lobby/heartbeat',
+ *   query,
+ *   keys: { subscribeKey: 'demo', userId: 'me' },
+ * };
+ * ```
+ */
 export type Query = Readonly<Record<string, string>>;
 
 /**

@@ -7,11 +7,42 @@ import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from './retry-policy';
 import { signV2 } from './signature';
 import type { PresenceRequest, Transport } from './types';
 
-/** The subset of `fetch` the transport uses; cross-fetch, node-fetch and the global one fit. */
+/**
+ * The subset of `fetch` the transport uses; cross-fetch, node-fetch and the global one fit. A
+ * stand-in only needs these few members, which keeps fakes in tests short.
+ *
+ * @example
+ * ```ts
+ * import { firstValueFrom } from 'rxjs';
+ * import { Presence, Keyset, type FetchLike } from 'rx-presence';
+ *
+ * const fetch: FetchLike = async (url) => {
+ *   console.log(url.split('?')[0]);
+ *   return { status: 200, statusText: 'OK', headers: { get: () => null }, text: async () => '{"status":200,"payload":{"channels":[]}}' };
+ * };
+ * const presence = new Presence({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }), fetch });
+ * console.log(await firstValueFrom(presence.whereNow()));
+ * // Output:
+ * // https://ps.pndsn.com/v2/presence/sub-key/demo/uuid/me
+ * // { channels: [] }
+ * ```
+ */
 export type FetchLike = (
   url: string,
   init: { signal: AbortSignal; headers: Record<string, string> },
-) => Promise<{ status: number; statusText: string; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+) => Promise<{
+  /** The HTTP status code. */
+  status: number;
+  /** The HTTP reason phrase; used in error messages when the body has no `message`. */
+  statusText: string;
+  /** The response headers; only `content-type` and `retry-after` are read. */
+  headers: {
+    /** A header's value by case-insensitive name, or `null` when absent. */
+    get(name: string): string | null;
+  };
+  /** The whole body as text; the transport parses the JSON itself. */
+  text(): Promise<string>;
+}>;
 
 /**
  * Options of {@link createFetchTransport}.
@@ -28,6 +59,7 @@ export interface FetchTransportOptions {
   readonly fetch?: FetchLike;
   /** Per-request timeout. Default 15,000 ms. */
   readonly requestTimeoutMs?: number;
+  /** How transient failures are retried; unset fields take {@link RETRY_DEFAULTS}. */
   readonly retry?: RetryOptions;
   /** The `pnsdk` value. Default `rx-presence/<version>`. */
   readonly pnsdk?: string;

@@ -24,7 +24,17 @@ export interface RetryOptions {
   readonly jitter?: boolean;
 }
 
-/** The defaults of {@link RetryOptions}. */
+/**
+ * The defaults of {@link RetryOptions}.
+ *
+ * @example
+ * ```ts
+ * import { RETRY_DEFAULTS } from 'rx-presence';
+ *
+ * console.log(RETRY_DEFAULTS);
+ * // Output: { attempts: 3, baseDelayMs: 250, maxDelayMs: 10000, jitter: true }
+ * ```
+ */
 export const RETRY_DEFAULTS: Required<RetryOptions> = { attempts: 3, baseDelayMs: 250, maxDelayMs: 10_000, jitter: true };
 
 /**

@@ -1,11 +1,30 @@
 import { createHmac } from 'node:crypto';
 import { canonicalQuery, type Query } from './encoding';
 
-/** What a v2 signature covers. `path` is the path as sent, names already percent-encoded. */
+/**
+ * What a v2 signature covers. `path` is the path as sent, names already percent-encoded.
+ *
+ * @example
+ * ```ts
+ * import { signV2, type SignatureInput } from 'rx-presence';
+ *
+ * const input: SignatureInput = {
+ *   secretKey: 'mySecretKey', publishKey: 'myPublishKey', method: 'GET',
+ *   path: '/v2/auth/audit/sub-key/mySubscribeKey',
+ *   query: { channel: 'ch1', pnsdk: 'PubNub-JS-Nodejs/suchJavascript', timestamp: '1317427200', uuid: 'myUUID' },
+ * };
+ * console.log(signV2(input));
+ * // Output: v2.I7AFqanrAAtwVfvLHyKECTWw7UcZmwbRnwENpXdGB9E
+ * ```
+ */
 export interface SignatureInput {
+  /** The HMAC key; never sent. */
   readonly secretKey: string;
+  /** Signed as is; `undefined` is signed as the text `undefined`, as the official SDK does. */
   readonly publishKey: string | undefined;
+  /** The HTTP method; presence only sends GET, whose signature has an empty body line. */
   readonly method: 'GET';
+  /** The path as sent, e.g. `/v2/presence/sub-key/demo/channel/a%20b/heartbeat`. */
   readonly path: string;
   /** Every query parameter except `signature`, including `timestamp`. */
   readonly query: Query;

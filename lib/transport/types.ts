@@ -2,12 +2,28 @@ import type { Observable } from 'rxjs';
 import type { PresenceOperation } from '../errors';
 import type { Query } from './encoding';
 
-/** The credentials a request is made with. `secretKey` and `authKey` never leave the transport. */
+/**
+ * The credentials a request is made with. `secretKey` and `authKey` never leave the transport.
+ *
+ * @example
+ * ```ts
+ * import { Keyset, type RequestKeys } from 'rx-presence';
+ *
+ * const keys: RequestKeys = new Keyset({ subscribeKey: 'demo', userId: 'me' }).toRequestKeys();
+ * console.log(keys);
+ * // Output: { subscribeKey: 'demo', userId: 'me' }
+ * ```
+ */
 export interface RequestKeys {
+  /** The subscribe key, part of every path. */
   readonly subscribeKey: string;
+  /** The publish key; only the v2 signature uses it. */
   readonly publishKey?: string;
+  /** When set, the transport adds `timestamp` and a v2 `signature` to the request. */
   readonly secretKey?: string;
+  /** Sent as the `auth` query parameter (Access Manager), redacted in errors. */
   readonly authKey?: string;
+  /** Sent as the `uuid` query parameter: whose presence this is. */
   readonly userId: string;
 }
 
@@ -22,11 +38,13 @@ export interface RequestKeys {
  * ```
  */
 export interface PresenceRequest {
+  /** Which operation this is: picks the scripted answer in tests and names it in errors. */
   readonly operation: PresenceOperation;
   /** The path as sent: names already encoded with `encodeString`. */
   readonly path: string;
   /** Operation parameters, unencoded. */
   readonly query: Query;
+  /** The keys and user id the transport signs and authenticates the request with. */
   readonly keys: RequestKeys;
   /** Overrides the transport's request timeout for this request (leave uses a short one). */
   readonly timeoutMs?: number;
