@@ -1,0 +1,108 @@
+/**
+ * Profiling aid for the client-overhead case: splits what one `hereNow` / `announceHeartbeat`
+ * costs on the client into layers, each measured on its own (µs per call, medians of 7 runs):
+ *
+ * 1. the client without any transport (a transport answering `of(body)` synchronously):
+ *    validation, request building, io-ts decoding, mapping, the rxjs pipeline;
+ * 2. the same with the real fetch transport around a fetch that resolves at once with a canned
+ *    response: adds the AbortController, the `timeout` timer, `retry`, promise hops, parsing;
+ * 3. real HTTP to an emulator in another process: cross-fetch with and without an AbortSignal
+ *    (our transport always passes one), and the whole client.
+ *
+ *   npx tsx bench/tools/client-cost.ts
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import crossFetch from 'cross-fetch';
+import { firstValueFrom, of } from 'rxjs';
+import { HereNowSingleBody } from '../../lib/codecs/bodies';
+import { Keyset, UserId } from '../../lib/keyset';
+import { Presence } from '../../lib/presence';
+import type { FetchLike } from '../../lib/transport/fetch-transport';
+import { forkWorker, median, nextMessage, stopWorker } from '../harness';
+
+const keyset = () => new Keyset({ subscribeKey: 'sub-c-bench', publishKey: 'pub-c-bench', userId: new UserId('bench-client') });
+const hereNowBody = {
+  status: 200,
+  message: 'OK',
+  service: 'Presence',
+  uuids: Array.from({ length: 20 }, (_, i) => `occupant-${i}`),
+  occupancy: 20,
+};
+const heartbeatBody = { status: 200, message: 'OK', service: 'Presence' };
+const bodyFor = (path: string) => (path.endsWith('/heartbeat') ? heartbeatBody : hereNowBody);
+
+async function usPerCall(call: () => Promise<unknown> | unknown, calls: number): Promise<number> {
+  for (let i = 0; i < calls; i++) await call();
+  const runs: number[] = [];
+  for (let run = 0; run < 7; run++) {
+    const started = performance.now();
+    for (let i = 0; i < calls; i++) await call();
+    runs.push(((performance.now() - started) * 1000) / calls);
+  }
+  return median(runs);
+}
+
+const line = (label: string, us: number) => process.stdout.write(`${us.toFixed(1).padStart(8)} µs  ${label}\n`);
+
+async function main(): Promise<void> {
+  const ops = {
+    hereNow: (p: Presence) => firstValueFrom(p.hereNow({ channels: ['lobby'] })),
+    heartbeat: (p: Presence) => firstValueFrom(p.announceHeartbeat({ channels: ['lobby'], heartbeat: 300 })),
+  };
+
+  // 1. No transport at all.
+  const stubbed = new Presence({ defaultKeyset: keyset(), transport: (request) => of(bodyFor(request.path)) });
+  for (const [name, op] of Object.entries(ops)) line(`${name}: client without transport (of(body))`, await usPerCall(() => op(stubbed), 20_000));
+  line('hereNow body: io-ts HereNowSingleBody.decode alone', await usPerCall(() => HereNowSingleBody.decode(hereNowBody), 50_000));
+
+  // 2. The real transport around an instant fetch.
+  const text = { hereNow: JSON.stringify(hereNowBody), heartbeat: JSON.stringify(heartbeatBody) };
+  const instantFetch: FetchLike = (url) =>
+    Promise.resolve({
+      status: 200,
+      statusText: 'OK',
+      headers: { get: (name: string) => (name === 'content-type' ? 'text/javascript; charset="UTF-8"' : null) },
+      text: () => Promise.resolve(url.includes('/heartbeat?') ? text.heartbeat : text.hereNow),
+    });
+  const instant = new Presence({ defaultKeyset: keyset(), origin: 'http://127.0.0.1:1', fetch: instantFetch });
+  for (const [name, op] of Object.entries(ops)) line(`${name}: client + fetch transport, instant fetch`, await usPerCall(() => op(instant), 20_000));
+  const barePromise = () => instantFetch('http://127.0.0.1:1/x', { signal: new AbortController().signal, headers: {} }).then(async (r) => JSON.parse(await r.text()) as unknown);
+  line('instant fetch + JSON.parse alone (the bare baseline without HTTP)', await usPerCall(barePromise, 20_000));
+
+  // 3. Real HTTP against an emulator in another process.
+  const worker = forkWorker(`${__dirname}/../workers/emulator.ts`, ['sub-c-bench', 'lobby', '20', '3000']);
+  try {
+    const { url } = await nextMessage(worker, (m): m is { type: 'ready'; url: string } => (m as { type?: string }).type === 'ready');
+    const hereNowUrl = `${url}/v2/presence/sub-key/sub-c-bench/channel/lobby?limit=1000&pnsdk=rx-presence%2F0.1.0&uuid=bench-client`;
+    const headers = { Accept: 'application/json' };
+    const plain = async () => JSON.parse(await (await crossFetch(hereNowUrl, { headers })).text()) as unknown;
+    const signalled = async () => JSON.parse(await (await crossFetch(hereNowUrl, { headers, signal: new AbortController().signal })).text()) as unknown;
+    const real = new Presence({ defaultKeyset: keyset(), origin: url });
+    // Keep-alive check: how many TCP connections the global agent opens for each variant.
+    const agent = http.globalAgent as unknown as { createConnection: (...args: unknown[]) => unknown };
+    const createConnection = agent.createConnection;
+    let connections = 0;
+    agent.createConnection = function (this: unknown, ...args: unknown[]) {
+      connections++;
+      return createConnection.apply(this, args);
+    };
+    const measured = async (label: string, call: () => Promise<unknown>) => {
+      const before = connections;
+      const cpu = process.cpuUsage();
+      const us = await usPerCall(call, 2_000);
+      const { user, system } = process.cpuUsage(cpu);
+      const cpuUs = (user + system) / (8 * 2_000);
+      line(`${label} (client CPU ${cpuUs.toFixed(0)} µs/call; ${connections - before} new connections for ${8 * 2_000} calls)`, us);
+    };
+    for (let round = 0; round < 2; round++) {
+      await measured('HTTP here-now: cross-fetch + JSON.parse', plain);
+      await measured('HTTP here-now: cross-fetch with an AbortSignal + JSON.parse', signalled);
+      await measured('HTTP here-now: our client', () => ops.hereNow(real));
+    }
+  } finally {
+    await stopWorker(worker);
+  }
+}
+
+void main();
