@@ -84,12 +84,31 @@ export function redactUrl(path: string, query: Query): string {
 /** Maps what fetch throws (node-fetch `FetchError`, `TypeError`, `AbortError`) to a category. */
 export function fromFetchFailure(operation: PresenceOperation, url: string, error: unknown): PresenceError {
   const { name, code, message } = (error ?? {}) as { name?: string; code?: string; message?: string };
-  if (name === 'AbortError') return new PresenceError('cancelled', `${operation}: request cancelled (GET ${url})`, { operation, url }, { cause: error });
+  // fetch implementations put the full URL (credentials included) in their messages: the cause
+  // users see is a copy with those redacted, never the original.
+  const cause = redactedCause(error);
+  if (name === 'AbortError') return new PresenceError('cancelled', `${operation}: request cancelled (GET ${url})`, { operation, url }, { cause });
   if (code === 'ETIMEDOUT' || /timeout/i.test(message ?? '')) {
-    return new PresenceError('timeout', `${operation}: timed out (GET ${url})`, { operation, url }, { cause: error });
+    return new PresenceError('timeout', `${operation}: timed out (GET ${url})`, { operation, url }, { cause });
   }
   const why = code ?? (message ? message.replace(/https?:\/\/\S+/g, '<url>') : 'unknown failure');
-  return new PresenceError('network', `${operation}: network failure, ${why} (GET ${url})`, { operation, url }, { cause: error });
+  return new PresenceError('network', `${operation}: network failure, ${why} (GET ${url})`, { operation, url }, { cause });
+}
+
+const CREDENTIAL = /\b(auth|signature)=[^&\s'"]*/g;
+
+/** Replaces `auth=` and `signature=` values in any text. */
+export function redactText(text: string): string {
+  return text.replace(CREDENTIAL, '$1=***');
+}
+
+function redactedCause(error: unknown): Error {
+  const original = (error ?? {}) as { name?: string; code?: string; errno?: unknown; message?: string };
+  const copy = new Error(redactText(String(original.message ?? error)));
+  copy.name = original.name ?? 'Error';
+  if (original.code !== undefined) Object.assign(copy, { code: original.code });
+  if (original.errno !== undefined) Object.assign(copy, { errno: original.errno });
+  return copy;
 }
 
 /**
