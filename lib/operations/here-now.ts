@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { defer, EMPTY, expand, map, reduce, type Observable } from 'rxjs';
+import { concatMap, defer, EMPTY, expand, map, of, reduce, type Observable } from 'rxjs';
 import { HereNowMultiBody, HereNowSingleBody, type OccupantEntry } from '../codecs/bodies';
 import { validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
@@ -189,10 +189,18 @@ export function hereNow(context: PresenceContext, options: HereNowOptions = {}):
   return defer(() => {
     const prepared = prepareHereNow(context, options);
     const morePages = prepared.fetchAllPages && prepared.stateInfo !== StateInfo.none;
+    const next = (page: Page) => (morePages && hasMore(page, prepared.limit) ? hereNowPage(context, prepared, page.offset + prepared.limit) : EMPTY);
     return hereNowPage(context, prepared, prepared.offset).pipe(
-      expand((page) => (morePages && hasMore(page, prepared.limit) ? hereNowPage(context, prepared, page.offset + prepared.limit) : EMPTY)),
-      map((page) => page.result),
-      reduce(mergePages),
+      // One page is the common case: only a full page makes it fetch and merge the rest.
+      concatMap((first) =>
+        morePages && hasMore(first, prepared.limit)
+          ? of(first).pipe(
+              expand(next),
+              map((page) => page.result),
+              reduce(mergePages),
+            )
+          : of(first.result),
+      ),
     );
   });
 }

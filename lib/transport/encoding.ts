@@ -1,3 +1,5 @@
+const UNRESERVED = /^[A-Za-z0-9\-_.]*$/;
+
 /**
  * PubNub's percent-encoding: `encodeURIComponent` plus `! ~ * ' ( )`, so the only characters left
  * raw are `A–Z a–z 0–9 - _ .`. Channel names in paths and every query value use it, and the v2
@@ -11,6 +13,8 @@
  * ```
  */
 export function encodeString(value: string): string {
+  // Most values (uuids, numbers, plain names) need no escaping at all.
+  if (UNRESERVED.test(value)) return value;
   return encodeURIComponent(value).replace(/[!~*'()]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -1,5 +1,5 @@
 import crossFetch from 'cross-fetch';
-import { defer, Observable, retry, throwError, timeout } from 'rxjs';
+import { defer, Observable, retry, throwError, timeout, type RetryConfig } from 'rxjs';
 import { PresenceError, type PresenceOperation } from '../errors';
 import { canonicalQuery, encodeString, type Query } from './encoding';
 import { parseResponse, type RawResponse } from './response';
@@ -129,11 +129,17 @@ function redactedCause(error: unknown): Error {
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
   const fetchImpl: FetchLike = options.fetch ?? (crossFetch as unknown as FetchLike);
+  // cross-fetch on Node is node-fetch 2, which takes any AbortSignal-shaped object (the way the
+  // abort-controller polyfill works); Node's own EventTarget-based signal costs more per request
+  // than everything else we add (BENCHMARKS.md, client overhead). Other fetches get the real one.
+  const newAbort = options.fetch === undefined && isNodeFetch(crossFetch) ? () => new LightAbortController() : () => new AbortController();
   const origin = options.origin.replace(/\/+$/, '');
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   const retryOptions = { ...RETRY_DEFAULTS, ...options.retry };
+  const retryConfigs = new Map<number, RetryConfig>();
   const pnsdk = options.pnsdk ?? `rx-presence/${LIBRARY_VERSION}`;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const headers = { Accept: 'application/json' };
 
   const send = (request: PresenceRequest): Observable<unknown> => {
     // Built per subscription so that each retry is freshly signed with a current timestamp.
@@ -141,21 +147,17 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     if (request.keys.authKey !== undefined) query.auth = request.keys.authKey;
     if (request.keys.secretKey !== undefined) {
       query.timestamp = String(now());
-      query.signature = signV2({
-        secretKey: request.keys.secretKey,
-        publishKey: request.keys.publishKey,
-        method: 'GET',
-        path: request.path,
-        query,
-      });
+      query.signature = signV2({ secretKey: request.keys.secretKey, publishKey: request.keys.publishKey, method: 'GET', path: request.path, query });
     }
     const url = `${origin}${request.path}?${canonicalQuery(query)}`;
-    const safeUrl = redactUrl(request.path, query);
+    // Only failures need the redacted URL, so only they pay for it.
+    const safeUrl = () => redactUrl(request.path, query);
+    const timeoutMs = request.timeoutMs ?? requestTimeoutMs;
 
     return new Observable<unknown>((subscriber) => {
-      const controller = new AbortController();
+      const controller = newAbort();
       let settled = false;
-      fetchImpl(url, { signal: controller.signal, headers: { Accept: 'application/json' } })
+      fetchImpl(url, { signal: controller.signal as unknown as AbortSignal, headers })
         .then(async (res): Promise<RawResponse> => ({
           status: res.status,
           statusText: res.statusText,
@@ -178,7 +180,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
           },
           (error: unknown) => {
             settled = true;
-            subscriber.error(fromFetchFailure(request.operation, safeUrl, error));
+            subscriber.error(fromFetchFailure(request.operation, safeUrl(), error));
           },
         );
       return () => {
@@ -186,21 +188,52 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       };
     }).pipe(
       timeout({
-        first: request.timeoutMs ?? requestTimeoutMs,
+        first: timeoutMs,
         with: () =>
-          throwError(
-            () =>
-              new PresenceError('timeout', `${request.operation}: no response within ${request.timeoutMs ?? requestTimeoutMs} ms (GET ${safeUrl})`, {
-                operation: request.operation,
-                url: safeUrl,
-              }),
-          ),
+          throwError(() => {
+            const safe = safeUrl();
+            return new PresenceError('timeout', `${request.operation}: no response within ${timeoutMs} ms (GET ${safe})`, { operation: request.operation, url: safe });
+          }),
       }),
     );
   };
 
   return (request) => {
     const attempts = request.attempts ?? retryOptions.attempts;
-    return defer(() => send(request)).pipe(retry(retryConfig({ ...retryOptions, attempts })));
+    if (attempts <= 1) return defer(() => send(request));
+    let config = retryConfigs.get(attempts);
+    if (config === undefined) retryConfigs.set(attempts, (config = retryConfig({ ...retryOptions, attempts })));
+    return defer(() => send(request)).pipe(retry(config));
   };
+}
+
+/** cross-fetch on Node wraps node-fetch 2, whose `Headers` are its own, not the platform's. */
+function isNodeFetch(fetchImpl: unknown): boolean {
+  const node = typeof process === 'object' && typeof process.versions?.node === 'string';
+  const headers = (fetchImpl as { Headers?: unknown }).Headers;
+  return node && typeof headers === 'function' && headers !== (globalThis as { Headers?: unknown }).Headers;
+}
+
+/** The smallest signal node-fetch 2 accepts: its check is the constructor's name. */
+const LightAbortSignal = class AbortSignal {
+  aborted = false;
+  #listeners: Array<() => void> = [];
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    this.#listeners = this.#listeners.filter((l) => l !== listener);
+  }
+  dispatch(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const listener of this.#listeners) listener();
+  }
+};
+
+class LightAbortController {
+  readonly signal = new LightAbortSignal();
+  abort(): void {
+    this.signal.dispatch();
+  }
 }

@@ -32,7 +32,7 @@ function describeNonJson(text: string): string {
  * `status` of 400 or more even on HTTP 200 (the service's "false 200"), a body that is not JSON.
  * `url` must already be redacted.
  */
-export function parseResponse(operation: PresenceOperation, url: string, response: RawResponse): unknown {
+export function parseResponse(operation: PresenceOperation, urlOf: () => string, response: RawResponse): unknown {
   let body: unknown;
   let parsed = true;
   try {
@@ -40,6 +40,13 @@ export function parseResponse(operation: PresenceOperation, url: string, respons
   } catch {
     parsed = false;
   }
+  // The common case, answered without building anything: a 2xx with a JSON object that does
+  // not report an error status of its own.
+  if (parsed && response.status >= 200 && response.status < 300 && typeof body === 'object' && body !== null) {
+    const status = (body as { status?: unknown }).status;
+    if (typeof status !== 'number' || status < 400) return body;
+  }
+  const url = urlOf();
 
   const decodedError = parsed ? ErrorBody.decode(body) : undefined;
   const errorBody: ErrorBody = decodedError && !isLeft(decodedError) ? decodedError.right : {};
