@@ -43,6 +43,11 @@ export class ChannelGroups {
     return [...(this.registry.get(group) ?? [])];
   }
 
+  /** Whether `channel` is currently in `group`. */
+  has(group: string, channel: string): boolean {
+    return this.registry.get(group)?.has(channel) ?? false;
+  }
+
   /** Every group that has channels. */
   groups(): string[] {
     return [...this.registry.keys()];

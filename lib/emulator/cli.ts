@@ -5,14 +5,20 @@ import type { Emulator, EmulatorOptions } from './types';
 
 const NAME = 'rx-presence-emulator';
 
-const USAGE = `Usage: ${NAME} [--port 8090] [--host 127.0.0.1] [--cache-ms 3000] [--presence-timeout 300] [--verbose]
+const USAGE = `Usage: ${NAME} [--port 8090] [--host 127.0.0.1] [--cache-ms 3000] [--presence-timeout 300]
+       [--announce-max 20] [--presence-interval-ms 10000] [--subscribe-timeout-ms 280000]
+       [--event-buffer-size 1000] [--verbose]
 
-  -p, --port N              TCP port (default 8090; 0 picks a free one)
-      --host HOST           interface to bind (default 127.0.0.1)
-      --cache-ms N          here-now response cache in ms (default 3000; 0 turns it off)
-      --presence-timeout N  seconds of presence for a heartbeat without "heartbeat" (default 300)
-  -v, --verbose             log one line per request
-  -h, --help                show this help`;
+  -p, --port N                  TCP port (default 8090; 0 picks a free one)
+      --host HOST               interface to bind (default 127.0.0.1)
+      --cache-ms N              here-now response cache in ms (default 3000; 0 turns it off)
+      --presence-timeout N      seconds of presence for a heartbeat without "heartbeat" (default 300)
+      --announce-max N          occupancy above which a channel sends interval events (default 20)
+      --presence-interval-ms N  period of interval events in ms (default 10000)
+      --subscribe-timeout-ms N  how long a subscribe long-poll is held in ms (default 280000)
+      --event-buffer-size N     presence events kept per channel for catch-up (default 1000)
+  -v, --verbose                 log one line per request
+  -h, --help                    show this help`;
 
 /**
  * Where the CLI writes and how it stops; the real process by default, fakes in specs.
@@ -71,6 +77,10 @@ export function optionsFromArgs(args: readonly string[]): (EmulatorOptions & { v
         host: { type: 'string' },
         'cache-ms': { type: 'string' },
         'presence-timeout': { type: 'string' },
+        'announce-max': { type: 'string' },
+        'presence-interval-ms': { type: 'string' },
+        'subscribe-timeout-ms': { type: 'string' },
+        'event-buffer-size': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -86,6 +96,10 @@ export function optionsFromArgs(args: readonly string[]): (EmulatorOptions & { v
     host: values.host ?? '127.0.0.1',
     hereNowCacheMs: whole('cache-ms', values['cache-ms'], 0, 86_400_000),
     defaultPresenceTimeout: whole('presence-timeout', values['presence-timeout'], 1, 86_400),
+    announceMax: whole('announce-max', values['announce-max'], 0, 1_000_000_000),
+    presenceIntervalMs: whole('presence-interval-ms', values['presence-interval-ms'], 1, 86_400_000),
+    subscribeTimeoutMs: whole('subscribe-timeout-ms', values['subscribe-timeout-ms'], 1, 86_400_000),
+    eventBufferSize: whole('event-buffer-size', values['event-buffer-size'], 1, 10_000_000),
     verbose: values.verbose,
   };
 }

@@ -2,7 +2,7 @@ import type { HereNowCache } from './here-now-cache';
 import type { Keyspace, Keyspaces } from './keyspaces';
 import type { RequestQuery } from './query';
 import { ReplyError, replies, type HereNowChannel, type HereNowUuid, type Reply } from './responses';
-import type { ChannelGroupRoute, ChannelsRoute, Route, StateRoute, WhereNowRoute } from './router';
+import type { ChannelGroupRoute, ChannelsRoute, Route, StateRoute, SubscribeRoute, WhereNowRoute } from './router';
 import { heartbeatStates, parseState } from './state';
 import type { PresenceStore } from './store';
 import type { EmulatorClock } from './types';
@@ -29,16 +29,51 @@ const MAX_HERE_NOW_LIMIT = 1000;
 
 /** A map from user-chosen names to values; no prototype, so a channel called `__proto__` is just a key. */
 const byName = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
-const unique = (names: readonly string[]): string[] => [...new Set(names)];
-const notPresenceChannel = (name: string): boolean => !name.endsWith('-pnpres');
 
-const checkUuid = (uuid: string | undefined): string => {
+/**
+ * Each name once, first occurrence kept.
+ *
+ * @example
+ * ```ts
+ * unique(['a', 'b', 'a']); // ['a', 'b']
+ * ```
+ */
+export const unique = (names: readonly string[]): string[] => [...new Set(names)];
+
+/**
+ * Whether a channel or group name is not a presence (`-pnpres`) one.
+ *
+ * @example
+ * ```ts
+ * notPresenceChannel('lobby-pnpres'); // false
+ * ```
+ */
+export const notPresenceChannel = (name: string): boolean => !name.endsWith('-pnpres');
+
+/**
+ * The caller's uuid, or the Presence 400 the service gives for a missing or over-long one.
+ *
+ * @example
+ * ```ts
+ * checkUuid(query.get('uuid')); // 'alice', or throws ReplyError
+ * ```
+ */
+export const checkUuid = (uuid: string | undefined): string => {
   if (uuid === undefined || uuid === '') throw new ReplyError(replies.presenceError(400, 'No UUID specified'));
   if ([...uuid].length > MAX_UUID_LENGTH) throw new ReplyError(replies.presenceError(400, 'Invalid UUID'));
   return uuid;
 };
 
-const integer = (value: string | undefined): number | undefined =>
+/**
+ * A whole number from a query value (up to 15 digits, optionally negative), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * integer('300'); // 300
+ * integer('2.5'); // undefined
+ * ```
+ */
+export const integer = (value: string | undefined): number | undefined =>
   value !== undefined && /^-?\d{1,15}$/.test(value) ? Number(value) : undefined;
 
 /** The channels a request acts on: the path's, then its groups' (each once). */
@@ -193,7 +228,8 @@ function channelGroup(route: ChannelGroupRoute, query: RequestQuery, ctx: Handle
 }
 
 /**
- * Answers a routed, authorised request. Client errors are thrown as {@link ReplyError}.
+ * Answers a routed, authorised request other than subscribe (which may be held, see
+ * `SubscribeService`). Client errors are thrown as {@link ReplyError}.
  *
  * @example
  * ```ts
@@ -201,7 +237,7 @@ function channelGroup(route: ChannelGroupRoute, query: RequestQuery, ctx: Handle
  * reply.body; // '[17000000000000000]'
  * ```
  */
-export function handle(route: Route, query: RequestQuery, ctx: HandlerContext): Reply {
+export function handle(route: Exclude<Route, SubscribeRoute>, query: RequestQuery, ctx: HandlerContext): Reply {
   switch (route.operation) {
     case 'time':
       return replies.time(ctx.clock.now());

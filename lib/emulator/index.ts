@@ -1,6 +1,8 @@
 /**
- * `rx-presence/emulator`: a local server that speaks PubNub's Presence REST protocol, for tests,
- * demos and offline development.
+ * `rx-presence/emulator`: a local server that speaks PubNub's Presence REST protocol and the
+ * subscribe long-poll that delivers presence events on `<channel>-pnpres` (so the official SDKs'
+ * subscribe, presence listener and heartbeat loop work against it unchanged), for tests, demos and
+ * offline development.
  *
  * @example
  * ```ts
@@ -22,3 +24,5 @@ export type {
   EmulatorPresenceEvent,
   EmulatorRequestRecord,
 } from './types';
+export { INTERVAL_DELTAS_MAX_BYTES } from './presence-feed';
+export { MAX_MESSAGES_PER_RESPONSE, SUBSCRIBE_REGION } from './subscribe';

@@ -163,6 +163,21 @@ export const replies = {
     status: 200, body: `[${BigInt(Math.floor(nowMs)) * 10000n}]`, contentType: SERVICE_CONTENT_TYPE, server: 'Pubnub',
   }),
 
+  /**
+   * The subscribe long-poll's answer, compact JSON like the service's:
+   * `{"t":{"t":"<17 digits>","r":<region>},"m":[…]}`.
+   */
+  subscribe: (timetoken: string, region: number, messages: readonly object[]): Reply => ({
+    status: 200,
+    body: JSON.stringify({ t: { t: timetoken, r: region }, m: messages }),
+    contentType: SERVICE_CONTENT_TYPE,
+    server: 'Pubnub',
+  }),
+
+  /** A subscribe the service cannot take (no channels or groups, a malformed `tt`). */
+  subscribeError: (message: string): Reply =>
+    gateway(400, { message, error: true, service: 'Balancer', status: 400 }),
+
   /** A Presence 400, e.g. `No state specified.` or `Invalid JSON specified.`. */
   presenceError: (status: number, message: string): Reply =>
     presence(status, { status, error: 1, message, service: 'Presence' }),

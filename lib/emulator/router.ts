@@ -60,6 +60,22 @@ export interface ChannelGroupRoute {
 }
 
 /**
+ * The subscribe long-poll, `/v2/subscribe/{sub}/{channels|,}/{callback}`: channels in the path
+ * (presence ones with the `-pnpres` suffix), groups in the query. The last segment is the old JSONP
+ * callback name, always `0` from the SDKs; any value is accepted.
+ *
+ * @example
+ * ```ts
+ * const route: SubscribeRoute = { operation: 'subscribe', subscribeKey: 'demo', channels: ['lobby', 'lobby-pnpres'] };
+ * ```
+ */
+export interface SubscribeRoute {
+  readonly operation: 'subscribe';
+  readonly subscribeKey: string;
+  readonly channels: readonly string[];
+}
+
+/**
  * A request path matched to an endpoint, names already decoded.
  *
  * @example
@@ -73,7 +89,8 @@ export type Route =
   | ChannelsRoute
   | StateRoute
   | WhereNowRoute
-  | ChannelGroupRoute;
+  | ChannelGroupRoute
+  | SubscribeRoute;
 
 /**
  * A path that names no endpoint; `normalizedPath` is what the service quotes in its 404.
@@ -110,6 +127,8 @@ const decodeNames = (segment: string): string[] => splitNames(segment).map(decod
  * // { operation: 'leave', subscribeKey: 'demo', channels: ['a', 'b,c'] }
  * matchRoute('/v2/presence/sub-key/demo/uuid/');
  * // { operation: 'unknown', normalizedPath: '/v2/presence/sub_key/demo/uuid' }
+ * matchRoute('/v2/subscribe/demo/a,a-pnpres/0');
+ * // { operation: 'subscribe', subscribeKey: 'demo', channels: ['a', 'a-pnpres'] }
  * ```
  */
 export function matchRoute(rawPath: string): Route | NotFound {
@@ -124,6 +143,15 @@ export function matchRoute(rawPath: string): Route | NotFound {
   };
 
   if (segments.length === 2 && segments[0] === 'time' && segments[1] === '0') return { operation: 'time' };
+
+  if (segments[0] === 'v2' && segments[1] === 'subscribe') {
+    // No `sub-key` keyword here: the key is the third segment.
+    const [, , rawKey, names, callback, extra] = segments;
+    if (rawKey === undefined || names === undefined || callback === undefined || callback === '' || extra !== undefined) {
+      return notFound;
+    }
+    return { operation: 'subscribe', subscribeKey: decodeComponent(rawKey), channels: decodeNames(names) };
+  }
 
   const [version, service, keyWord, rawKey, ...rest] = segments;
   if (keyWord === undefined || !SUB_KEY_SEGMENT.test(keyWord) || rawKey === undefined) return notFound;

@@ -7,8 +7,11 @@ import { HereNowCache } from './here-now-cache';
 import { Keyspaces } from './keyspaces';
 import { MalformedEncodingError, RequestQuery } from './query';
 import { ReplyError, replies, type Reply } from './responses';
+import { PresenceFeed } from './presence-feed';
 import { matchRoute, type Route } from './router';
 import { checkSignature } from './signature-check';
+import { SubscribeService, type HeldPoll } from './subscribe';
+import { TimetokenSource } from './timetoken';
 import type {
   Emulator,
   EmulatorClock,
@@ -41,6 +44,8 @@ const SWEEP_INTERVAL_MS = 1000;
  */
 const SWEEP_SLICE = 5_000;
 const LOGGED_URL_CHARS = 300;
+/** Longest delay `setTimeout` takes (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const systemClock: EmulatorClock = { now: () => Date.now() };
 
@@ -55,6 +60,10 @@ interface Settings {
   readonly requestTimeoutMs: number;
   readonly signatureWindowSeconds: number;
   readonly log: ((line: string) => void) | undefined;
+  readonly subscribeTimeoutMs: number;
+  readonly announceMax: number;
+  readonly presenceIntervalMs: number;
+  readonly eventBufferSize: number;
 }
 
 const checked = (name: string, value: number, ok: (v: number) => boolean, rule: string): number => {
@@ -74,6 +83,10 @@ const settingsOf = (options: EmulatorOptions): Settings => ({
   requestTimeoutMs: checked('requestTimeoutMs', options.requestTimeoutMs ?? 10_000, (v) => v > 0, '> 0'),
   signatureWindowSeconds: checked('signatureWindowSeconds', options.signatureWindowSeconds ?? 60, (v) => v >= 0, '≥ 0'),
   log: options.log,
+  subscribeTimeoutMs: checked('subscribeTimeoutMs', options.subscribeTimeoutMs ?? 280_000, (v) => v > 0 && v <= MAX_TIMER_MS, `> 0 and ≤ ${MAX_TIMER_MS}`),
+  announceMax: checked('announceMax', options.announceMax ?? 20, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
+  presenceIntervalMs: checked('presenceIntervalMs', options.presenceIntervalMs ?? 10_000, (v) => v > 0 && v <= MAX_TIMER_MS, `> 0 and ≤ ${MAX_TIMER_MS}`),
+  eventBufferSize: checked('eventBufferSize', options.eventBufferSize ?? 1000, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
 });
 
 /** Hides credentials from log lines. */
@@ -85,6 +98,8 @@ interface Outcome {
   operation: EmulatorOperation;
   path: string;
   query: Record<string, string>;
+  /** A subscribe with nothing to deliver yet: `reply` is unused, the answer comes later. */
+  held?: HeldPoll;
 }
 
 /**
@@ -109,8 +124,11 @@ export class EmulatorServer implements Emulator {
   private readonly requests = new Subject<EmulatorRequestRecord>();
   private readonly sockets = new Set<Socket>();
   private readonly context: HandlerContext;
+  private readonly feed: PresenceFeed;
+  private readonly subscribes: SubscribeService;
   private readonly server: Server;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private intervalTimer: NodeJS.Timeout | undefined;
   private sweepSlice: NodeJS.Immediate | undefined;
   private closing: Promise<void> | undefined;
   private address: AddressInfo | undefined;
@@ -118,7 +136,23 @@ export class EmulatorServer implements Emulator {
   private constructor(private readonly settings: Settings) {
     this.events$ = this.events.asObservable();
     this.requests$ = this.requests.asObservable();
-    this.keyspaces = new Keyspaces(settings.clock, (event) => this.events.next(event), settings.defaultPresenceTimeout);
+    const timetokens = new TimetokenSource(settings.clock);
+    this.feed = new PresenceFeed({
+      announceMax: settings.announceMax,
+      eventBufferSize: settings.eventBufferSize,
+      clock: settings.clock,
+      timetokens,
+      groupsOf: (subscribeKey) => this.keyspaces.read(subscribeKey).groups,
+    });
+    this.keyspaces = new Keyspaces(
+      settings.clock,
+      (event) => {
+        this.feed.publish(event);
+        this.events.next(event);
+      },
+      settings.defaultPresenceTimeout,
+    );
+    this.subscribes = new SubscribeService(this.keyspaces, this.feed, timetokens, settings.subscribeTimeoutMs);
     this.context = {
       keyspaces: this.keyspaces,
       clock: settings.clock,
@@ -126,6 +160,8 @@ export class EmulatorServer implements Emulator {
     };
     this.server = createServer(
       {
+        // Both limit *receiving* a request; a held subscribe has been received in full, so they
+        // never cut a long-poll short.
         requestTimeout: settings.requestTimeoutMs,
         headersTimeout: settings.requestTimeoutMs,
         // Node checks the two timeouts above on this period (default 30 s); keep it close to them.
@@ -155,6 +191,7 @@ export class EmulatorServer implements Emulator {
     });
     emulator.address = server.address() as AddressInfo;
     emulator.sweepTimer = setInterval(() => emulator.sweepInSlices(), SWEEP_INTERVAL_MS).unref();
+    emulator.intervalTimer = setInterval(() => emulator.feed.tick(), emulator.settings.presenceIntervalMs).unref();
     return emulator;
   }
 
@@ -185,10 +222,35 @@ export class EmulatorServer implements Emulator {
     return this.sockets.size;
   }
 
+  heldSubscribes(): number {
+    return this.subscribes.heldCount;
+  }
+
+  /**
+   * Publishes the `interval` message of every channel in interval mode now, as the timer does
+   * every `presenceIntervalMs`: for tests that do not want to wait for it.
+   */
+  flushIntervals(): void {
+    this.feed.tick();
+  }
+
+  /** Channels of `subscribeKey` now in interval mode (occupancy above `announceMax`). */
+  intervalChannels(subscribeKey: string): string[] {
+    return this.feed.intervalChannels(subscribeKey);
+  }
+
+  /** Held polls registered with the feed: equals {@link EmulatorServer.heldSubscribes} unless something leaked. */
+  feedWatchers(): number {
+    return this.feed.watcherCount();
+  }
+
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       clearInterval(this.sweepTimer);
+      clearInterval(this.intervalTimer);
       clearImmediate(this.sweepSlice);
+      // Answered before the sockets go, so clients see a clean empty answer rather than a reset.
+      this.subscribes.releaseAll();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
       for (const socket of this.sockets) socket.destroy();
@@ -204,7 +266,26 @@ export class EmulatorServer implements Emulator {
     const url = req.url ?? '/';
     const method = req.method ?? 'GET';
     const outcome = this.answer(method, url);
-    const { reply } = outcome;
+    const { held } = outcome;
+    if (!held) {
+      this.send(res, outcome.reply);
+      this.report(method, url, outcome, performance.now() - started);
+      return;
+    }
+    // The client may give up (abort, network loss) before anything arrives: forget the poll then.
+    const abandoned = (): void => {
+      held.cancel();
+      this.settings.log?.(`${method} ${this.shown(url)} → abandoned subscribe ${(performance.now() - started).toFixed(1)}ms`);
+    };
+    res.once('close', abandoned);
+    held.start((reply) => {
+      res.off('close', abandoned);
+      this.send(res, reply);
+      this.report(method, url, { ...outcome, reply }, performance.now() - started);
+    });
+  }
+
+  private send(res: ServerResponse, reply: Reply): void {
     res.writeHead(reply.status, {
       'Content-Type': reply.contentType,
       'Content-Length': Buffer.byteLength(reply.body),
@@ -216,7 +297,6 @@ export class EmulatorServer implements Emulator {
       Server: reply.server,
     });
     res.end(reply.body);
-    this.report(method, url, outcome, performance.now() - started);
   }
 
   /** Never throws: every failure becomes a JSON reply, so one bad request cannot stop the server. */
@@ -237,6 +317,10 @@ export class EmulatorServer implements Emulator {
       // Lazy expiry: what has timed out is gone before we answer (during a mass timeout, as much as
       // one slice allows; the rest follows within milliseconds).
       this.sweepInSlices();
+      if (route.operation === 'subscribe') {
+        const answer = this.subscribes.handle(route, query);
+        return 'start' in answer ? { ...outcome, held: answer } : { ...outcome, reply: answer };
+      }
       return { ...outcome, reply: handle(route, query, this.context) };
     } catch (error) {
       if (error instanceof ReplyError) return { ...outcome, reply: error.reply };
@@ -293,16 +377,21 @@ export class EmulatorServer implements Emulator {
     this.requests.next({ method, path, query, status: reply.status, operation });
     const { log } = this.settings;
     if (!log) return;
+    log(`${method || '-'} ${this.shown(url) || `(${note ?? 'unparsed request'})`} → ${reply.status} ${operation} ${ms.toFixed(1)}ms`);
+  }
+
+  /** A URL for the log: credentials redacted, long ones cut. */
+  private shown(url: string): string {
     const shown = redact(url);
-    const target = shown.length > LOGGED_URL_CHARS ? `${shown.slice(0, LOGGED_URL_CHARS)}… (${url.length} chars)` : shown;
-    log(`${method || '-'} ${target || `(${note ?? 'unparsed request'})`} → ${reply.status} ${operation} ${ms.toFixed(1)}ms`);
+    return shown.length > LOGGED_URL_CHARS ? `${shown.slice(0, LOGGED_URL_CHARS)}… (${url.length} chars)` : shown;
   }
 }
 
 /**
  * Starts a local server that answers PubNub's Presence REST API (heartbeat, leave, here now,
- * where now, state, channel groups, time) closely enough that the official SDKs cannot tell it from
- * the service.
+ * where now, state, channel groups, time) and the subscribe long-poll that delivers presence
+ * events on `<channel>-pnpres`, closely enough that the official SDKs cannot tell it from the
+ * service.
  *
  * @example
  * ```ts

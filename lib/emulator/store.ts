@@ -26,6 +26,8 @@ interface Timed {
 /** A uuid present on a channel. */
 interface Occupant extends Timed {
   readonly kind: 'present';
+  /** The presence timeout last given for this record, for renewals that give none (subscribe without `heartbeat`). */
+  timeoutMs: number;
 }
 
 /**
@@ -95,7 +97,8 @@ export class PresenceStore {
    * @param subscribeKey - Copied into every event.
    * @param clock - Time source for deadlines and event timestamps.
    * @param emit - Receives join / leave / timeout / state-change.
-   * @param parkedStateSeconds - How long state set for an absent uuid is kept.
+   * @param parkedStateSeconds - How long state set for an absent uuid is kept; also the presence
+   *   timeout of a newcomer whose heartbeat gives none.
    */
   constructor(
     readonly subscribeKey: string,
@@ -118,21 +121,26 @@ export class PresenceStore {
    * Marks `uuid` present on each channel for `timeoutSeconds` from now. A first sighting emits
    * `join`; `states` (channel → state) replaces the state where given, emitting `state-change` for
    * a present uuid whose state actually changed. An empty object clears the state.
+   *
+   * `timeoutSeconds` `undefined` (a subscribe without `heartbeat`) renews each record by the
+   * timeout it last had, and gives a newcomer the default presence timeout.
    */
   heartbeat(
     uuid: string,
     channels: Iterable<string>,
-    timeoutSeconds: number,
+    timeoutSeconds: number | undefined,
     states?: ReadonlyMap<string, StoredState>,
   ): void {
     const now = this.clock.now();
-    const expiresAt = now + timeoutSeconds * 1000;
+    const givenMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
     for (const channel of channels) {
       const given = states?.get(channel);
       const newState = given === undefined || isEmpty(given) ? undefined : given;
       let occupants = this.channels.get(channel);
       const existing = occupants?.get(uuid);
       if (existing) {
+        if (givenMs !== undefined) existing.timeoutMs = givenMs;
+        const expiresAt = now + existing.timeoutMs;
         existing.expiresAt = expiresAt;
         // Only a shorter timeout needs a new queue entry; a later one is picked up lazily.
         if (expiresAt < existing.scheduledAt) this.schedule(existing, expiresAt);
@@ -143,8 +151,10 @@ export class PresenceStore {
         continue;
       }
       const parked = this.takeParked(channel, uuid);
+      const timeoutMs = givenMs ?? this.parkedStateSeconds * 1000;
+      const expiresAt = now + timeoutMs;
       const occupant: Occupant = {
-        kind: 'present', channel, uuid, expiresAt, scheduledAt: expiresAt,
+        kind: 'present', channel, uuid, expiresAt, scheduledAt: expiresAt, timeoutMs,
         state: given !== undefined ? newState : parked?.state,
       };
       if (!occupants) this.channels.set(channel, (occupants = new Map()));

@@ -66,10 +66,33 @@ export interface EmulatorOptions {
   signatureWindowSeconds?: number;
   /** Receives one line per answered request (the CLI's `--verbose`); `auth` and `signature` values are redacted. */
   log?: (line: string) => void;
+  /**
+   * How long a subscribe long-poll with nothing to deliver is held before it is answered with no
+   * messages (and the same timetoken), in ms; default 280000, as the service. Held polls are
+   * exempt from {@link EmulatorOptions.requestTimeoutMs}, which only limits receiving a request.
+   */
+  subscribeTimeoutMs?: number;
+  /**
+   * The keyset's *Announce Max*: while a channel's occupancy is at most this, each join, leave and
+   * timeout is its own message on `<channel>-pnpres`; above it the channel is in interval mode and
+   * sends one `interval` message every {@link EmulatorOptions.presenceIntervalMs} with the
+   * occupancy and the `join` / `leave` / `timeout` deltas (`here_now_refresh: true` instead when
+   * they would exceed 32 KiB). State changes are always sent one by one. Default 20.
+   */
+  announceMax?: number;
+  /** The keyset's presence *Interval*: how often a channel in interval mode gets its `interval` message, in ms; default 10000. */
+  presenceIntervalMs?: number;
+  /**
+   * How many presence messages are kept per channel, so that a client that resubscribes with its
+   * last timetoken receives everything after it (as long as it is still kept); default 1000.
+   */
+  eventBufferSize?: number;
 }
 
 /**
- * A presence event as the service would publish it on `<channel>-pnpres`.
+ * A presence change as it happens: what the service would announce on `<channel>-pnpres` in
+ * announce mode. (Subscribers of a channel in interval mode receive `interval` messages instead;
+ * {@link Emulator.events$} always reports the individual changes.)
  *
  * @example
  * ```ts
@@ -110,10 +133,12 @@ export type EmulatorOperation =
   | 'getState'
   | 'channelGroup'
   | 'time'
+  | 'subscribe'
   | 'unknown';
 
 /**
- * One answered request, as seen on {@link Emulator.requests$}.
+ * One answered request, as seen on {@link Emulator.requests$}. A held subscribe is recorded when
+ * it is answered; one the client abandoned is not recorded.
  *
  * `query` holds the decoded values as received (including `auth` and `signature`, so tests can
  * check what a client sent; only the log redacts them). A key sent without `=` has the value `''`.
@@ -163,6 +188,11 @@ export interface Emulator {
   sweep(): void;
   /** Sockets currently open (keep-alive connections included). */
   openConnections(): number;
-  /** Stops listening, closes every socket, completes `events$` and `requests$`. Safe to call twice. */
+  /** Subscribe long-polls currently held (waiting for messages or their timeout). */
+  heldSubscribes(): number;
+  /**
+   * Stops listening, answers every held subscribe with no messages, closes every socket, completes
+   * `events$` and `requests$`. Safe to call twice.
+   */
   close(): Promise<void>;
 }

@@ -80,3 +80,47 @@ export function sdkFor(
     ...extra,
   });
 }
+
+/** One message of a subscribe answer. */
+export interface SubscribeMessage {
+  readonly a: string;
+  readonly f: number;
+  readonly p: { readonly t: string; readonly r: number };
+  readonly k: string;
+  readonly c: string;
+  readonly u?: Record<string, unknown>;
+  readonly d: Record<string, unknown>;
+  readonly b?: string;
+}
+
+/** A subscribe answer: `{"t":{"t","r"},"m":[…]}`. */
+export interface SubscribeBody {
+  readonly t: { readonly t: string; readonly r: number };
+  readonly m: readonly SubscribeMessage[];
+}
+
+/** `/v2/subscribe/{key}/{channels|,}/0?…`: channels joined with `,` (`,` when none), each query value URL-encoded. */
+export function subscribePath(subscribeKey: string, channels: readonly string[], query: Record<string, string | number>): string {
+  const names = channels.length === 0 ? ',' : channels.map(encodeURIComponent).join(',');
+  const search = Object.entries(query)
+    .map(([name, value]) => `${name}=${encodeURIComponent(String(value))}`)
+    .join('&');
+  return `/v2/subscribe/${encodeURIComponent(subscribeKey)}/${names}/0${search ? `?${search}` : ''}`;
+}
+
+/** One subscribe request (handshake or long-poll); resolves with the parsed answer. Pass `signal` to abort it. */
+export async function subscribeOnce(emulator: Emulator, pathAndQuery: string, signal?: AbortSignal): Promise<SubscribeBody> {
+  const response = await fetch(`${emulator.url}${pathAndQuery}`, { signal });
+  const text = await response.text();
+  if (response.status !== 200) throw new Error(`${pathAndQuery} → ${response.status} ${text}`);
+  return JSON.parse(text) as SubscribeBody;
+}
+
+/** Resolves once `condition()` holds, checking every few ms; rejects after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

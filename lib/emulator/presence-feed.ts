@@ -1,0 +1,391 @@
+import type { ChannelGroups } from './channel-groups';
+import type { TimetokenSource } from './timetoken';
+import type { EmulatorClock, EmulatorPresenceEvent } from './types';
+
+/**
+ * Largest interval payload (bytes of JSON) that still carries the `join` / `leave` / `timeout`
+ * arrays; beyond it the service sends `here_now_refresh: true` instead (protocol.md §9.1).
+ *
+ * @example
+ * ```ts
+ * Buffer.byteLength(JSON.stringify(payload)) > INTERVAL_DELTAS_MAX_BYTES; // → here_now_refresh
+ * ```
+ */
+export const INTERVAL_DELTAS_MAX_BYTES = 32 * 1024;
+
+/**
+ * The `d` of a presence message, exactly as it goes on the wire.
+ *
+ * @example
+ * ```ts
+ * const join: PresencePayload = { action: 'join', uuid: 'alice', timestamp: 1900000000, precise_timestamp: 1900000000123, occupancy: 1 };
+ * ```
+ */
+export type PresencePayload = Readonly<Record<string, unknown>>;
+
+/**
+ * One message published on `<channel>-pnpres`.
+ *
+ * @example
+ * ```ts
+ * const message: FeedMessage = { timetoken: 19000000000000000n, channel: 'lobby', payload: join };
+ * ```
+ */
+export interface FeedMessage {
+  readonly timetoken: bigint;
+  /** The channel, without the `-pnpres` suffix. */
+  readonly channel: string;
+  readonly payload: PresencePayload;
+}
+
+/**
+ * A message as one subscriber receives it: `subscription` is the envelope's `b`, the name it
+ * subscribed to that matched (`lobby-pnpres`, or `group-pnpres` for a channel group).
+ *
+ * @example
+ * ```ts
+ * const delivery: Delivery = { message, subscription: 'rooms-pnpres' };
+ * ```
+ */
+export interface Delivery {
+  readonly message: FeedMessage;
+  readonly subscription: string;
+}
+
+/**
+ * Which presence a subscriber watches: channel and group names *without* `-pnpres`.
+ *
+ * @example
+ * ```ts
+ * // from `/v2/subscribe/demo/lobby,lobby-pnpres/0?channel-group=rooms-pnpres`
+ * const watch: FeedWatch = { channels: ['lobby'], groups: ['rooms'] };
+ * ```
+ */
+export interface FeedWatch {
+  readonly channels: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/**
+ * A held subscribe waiting for messages; the feed calls `notify` (synchronously, possibly many
+ * times) when something it watches was published.
+ *
+ * @example
+ * ```ts
+ * const watcher: FeedWatcher = { subscribeKey: 'demo', watch, notify: () => setImmediate(answer) };
+ * ```
+ */
+export interface FeedWatcher {
+  readonly subscribeKey: string;
+  readonly watch: FeedWatch;
+  notify(): void;
+}
+
+/**
+ * How the feed is set up.
+ *
+ * @example
+ * ```ts
+ * const options: FeedOptions = { announceMax: 20, eventBufferSize: 1000, clock, timetokens, groupsOf: (key) => keyspaces.read(key).groups };
+ * ```
+ */
+export interface FeedOptions {
+  /** Above this occupancy a channel is in interval mode. */
+  readonly announceMax: number;
+  /** Messages kept per channel for catch-up. */
+  readonly eventBufferSize: number;
+  readonly clock: EmulatorClock;
+  readonly timetokens: TimetokenSource;
+  /** The channel registry of a subscribe key, for group subscriptions. */
+  groupsOf(subscribeKey: string): ChannelGroups;
+}
+
+/**
+ * The last `capacity` messages of one channel, oldest first, in timetoken order (they are appended
+ * in the order they are issued). A ring, so appending never copies.
+ *
+ * @example
+ * ```ts
+ * const log = new ChannelLog(2);
+ * log.push(m1); log.push(m2); log.push(m3); // m1 is dropped
+ * log.since(m1.timetoken, 100);              // [m2, m3]
+ * ```
+ */
+export class ChannelLog {
+  private readonly items: FeedMessage[] = [];
+  /** Index of the oldest message once the ring is full. */
+  private head = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(message: FeedMessage): void {
+    if (this.items.length < this.capacity) {
+      this.items.push(message);
+      return;
+    }
+    this.items[this.head] = message;
+    this.head = (this.head + 1) % this.capacity;
+  }
+
+  /** Up to `limit` messages with a timetoken after `after`, oldest first: O(log n + limit). */
+  since(after: bigint, limit: number): FeedMessage[] {
+    let lo = 0;
+    let hi = this.items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.at(mid).timetoken > after) hi = mid;
+      else lo = mid + 1;
+    }
+    const found: FeedMessage[] = [];
+    for (let i = lo; i < this.items.length && found.length < limit; i++) found.push(this.at(i));
+    return found;
+  }
+
+  private at(index: number): FeedMessage {
+    return this.items[(this.head + index) % this.items.length];
+  }
+}
+
+type DeltaAction = 'join' | 'leave' | 'timeout';
+
+/**
+ * What changed on a channel in interval mode since its last `interval` event. Once the arrays
+ * would not fit in {@link INTERVAL_DELTAS_MAX_BYTES} they are dropped (`overflow`): the next event
+ * says `here_now_refresh` and memory stays bounded whatever the churn.
+ */
+class IntervalDeltas {
+  join: string[] = [];
+  leave: string[] = [];
+  timeout: string[] = [];
+  /**
+   * A running *lower bound* of the arrays' JSON size: UTF-8 bytes ≥ UTF-16 length, plus quotes and
+   * a comma. Once even that passes the limit the arrays cannot be sent; below it the exact size
+   * is measured when the message is built.
+   */
+  private bytes = 0;
+  overflow = false;
+
+  constructor(public occupancy: number) {}
+
+  get pending(): boolean {
+    return this.overflow || this.join.length + this.leave.length + this.timeout.length > 0;
+  }
+
+  add(action: DeltaAction, uuid: string): void {
+    if (this.overflow) return;
+    this.bytes += uuid.length + 3;
+    if (this.bytes > INTERVAL_DELTAS_MAX_BYTES) {
+      this.overflow = true;
+      this.join = [];
+      this.leave = [];
+      this.timeout = [];
+      return;
+    }
+    this[action].push(uuid);
+  }
+
+  reset(): void {
+    this.join = [];
+    this.leave = [];
+    this.timeout = [];
+    this.bytes = 0;
+    this.overflow = false;
+  }
+}
+
+/** Everything the feed holds for one subscribe key. */
+interface KeyFeed {
+  readonly logs: Map<string, ChannelLog>;
+  /** Channels in interval mode, with what changed since their last `interval` event. */
+  readonly intervals: Map<string, IntervalDeltas>;
+  readonly channelWatchers: Map<string, Set<FeedWatcher>>;
+  readonly groupWatchers: Map<string, Set<FeedWatcher>>;
+}
+
+const addTo = <K, V>(map: Map<K, Set<V>>, key: K, value: V): void => {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+};
+
+const removeFrom = <K, V>(map: Map<K, Set<V>>, key: K, value: V): void => {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+};
+
+/**
+ * What the service publishes on `<channel>-pnpres`, built from the store's presence changes.
+ *
+ * - **Announce mode** (occupancy ≤ `announceMax`): each join, leave, timeout and state-change is
+ *   one message.
+ * - **Interval mode** (occupancy after the change > `announceMax`): join / leave / timeout are
+ *   collected and {@link PresenceFeed.tick} publishes one `interval` message per channel with the
+ *   occupancy and the `join` / `leave` / `timeout` arrays (empty ones omitted), or
+ *   `here_now_refresh: true` when they would exceed {@link INTERVAL_DELTAS_MAX_BYTES}. The change
+ *   that brings a channel back to announce mode first flushes what is pending as an `interval`
+ *   message, then is announced itself. State changes are always announced individually: an
+ *   interval message has no place for state.
+ * - Every message gets a fresh timetoken and goes into a per-channel ring of `eventBufferSize`, so
+ *   a subscriber that comes back with its last timetoken gets everything after it still held.
+ *
+ * @example
+ * ```ts
+ * const feed = new PresenceFeed({ announceMax: 20, eventBufferSize: 1000, clock, timetokens, groupsOf });
+ * feed.publish({ subscribeKey: 'demo', channel: 'lobby', action: 'join', uuid: 'alice', occupancy: 1, timestamp: 1900000000 });
+ * feed.collect('demo', { channels: ['lobby'], groups: [] }, 0n, 100); // [{ message, subscription: 'lobby-pnpres' }]
+ * ```
+ */
+export class PresenceFeed {
+  private readonly keys = new Map<string, KeyFeed>();
+
+  constructor(private readonly options: FeedOptions) {}
+
+  /** Takes one change from the store: announces it, or adds it to its channel's interval deltas. */
+  publish(event: EmulatorPresenceEvent): void {
+    const key = this.keyFeed(event.subscribeKey, true)!;
+    const { channel, action, occupancy } = event;
+    const deltas = key.intervals.get(channel);
+    if (action === 'state-change') {
+      if (deltas) deltas.occupancy = occupancy;
+      this.append(event.subscribeKey, key, channel, this.announcement(event));
+      return;
+    }
+    if (occupancy > this.options.announceMax) {
+      if (deltas) {
+        deltas.occupancy = occupancy;
+        deltas.add(action, event.uuid);
+      } else {
+        const fresh = new IntervalDeltas(occupancy);
+        fresh.add(action, event.uuid);
+        key.intervals.set(channel, fresh);
+      }
+      return;
+    }
+    if (deltas) {
+      // Back to announce mode: what happened in interval mode goes out first.
+      key.intervals.delete(channel);
+      if (deltas.pending) this.append(event.subscribeKey, key, channel, this.intervalPayload(deltas, deltas.occupancy));
+    }
+    this.append(event.subscribeKey, key, channel, this.announcement(event));
+  }
+
+  /** Publishes one `interval` message for every channel in interval mode; the server calls it every `presenceIntervalMs`. */
+  tick(): void {
+    for (const [subscribeKey, key] of this.keys) {
+      for (const [channel, deltas] of key.intervals) {
+        const payload = this.intervalPayload(deltas, deltas.occupancy);
+        deltas.reset();
+        this.append(subscribeKey, key, channel, payload);
+      }
+    }
+  }
+
+  /** Channels of `subscribeKey` now in interval mode. */
+  intervalChannels(subscribeKey: string): string[] {
+    return [...(this.keys.get(subscribeKey)?.intervals.keys() ?? [])];
+  }
+
+  /**
+   * Up to `limit` messages after `after` for what `watch` covers, oldest first. A channel watched
+   * directly and through a group is delivered once, as the direct subscription; a channel in
+   * several watched groups, as the first of them.
+   */
+  collect(subscribeKey: string, watch: FeedWatch, after: bigint, limit: number): Delivery[] {
+    const key = this.keys.get(subscribeKey);
+    if (!key || key.logs.size === 0) return [];
+    const found: Delivery[] = [];
+    const seen = new Set<string>();
+    const gather = (channel: string, subscription: string): void => {
+      if (seen.has(channel)) return;
+      seen.add(channel);
+      const log = key.logs.get(channel);
+      if (!log) return;
+      for (const message of log.since(after, limit)) found.push({ message, subscription });
+    };
+    for (const channel of watch.channels) gather(channel, `${channel}-pnpres`);
+    if (watch.groups.length > 0) {
+      const groups = this.options.groupsOf(subscribeKey);
+      for (const group of watch.groups) for (const channel of groups.channels(group)) gather(channel, `${group}-pnpres`);
+    }
+    found.sort((a, b) => (a.message.timetoken < b.message.timetoken ? -1 : a.message.timetoken > b.message.timetoken ? 1 : 0));
+    return found.length > limit ? found.slice(0, limit) : found;
+  }
+
+  /** Registers a held subscribe to be notified of messages on what it watches. */
+  watch(watcher: FeedWatcher): void {
+    const key = this.keyFeed(watcher.subscribeKey, true)!;
+    for (const channel of watcher.watch.channels) addTo(key.channelWatchers, channel, watcher);
+    for (const group of watcher.watch.groups) addTo(key.groupWatchers, group, watcher);
+  }
+
+  /** Undoes {@link PresenceFeed.watch}; safe to call twice. */
+  unwatch(watcher: FeedWatcher): void {
+    const key = this.keyFeed(watcher.subscribeKey, false);
+    if (!key) return;
+    for (const channel of watcher.watch.channels) removeFrom(key.channelWatchers, channel, watcher);
+    for (const group of watcher.watch.groups) removeFrom(key.groupWatchers, group, watcher);
+    if (key.logs.size === 0 && key.intervals.size === 0 && key.channelWatchers.size === 0 && key.groupWatchers.size === 0) {
+      this.keys.delete(watcher.subscribeKey);
+    }
+  }
+
+  /** Held subscribes registered, over every key (for leak checks). */
+  watcherCount(): number {
+    const all = new Set<FeedWatcher>();
+    for (const key of this.keys.values()) {
+      for (const set of key.channelWatchers.values()) for (const watcher of set) all.add(watcher);
+      for (const set of key.groupWatchers.values()) for (const watcher of set) all.add(watcher);
+    }
+    return all.size;
+  }
+
+  private keyFeed(subscribeKey: string, create: boolean): KeyFeed | undefined {
+    let key = this.keys.get(subscribeKey);
+    if (!key && create) {
+      key = { logs: new Map(), intervals: new Map(), channelWatchers: new Map(), groupWatchers: new Map() };
+      this.keys.set(subscribeKey, key);
+    }
+    return key;
+  }
+
+  private append(subscribeKey: string, key: KeyFeed, channel: string, payload: PresencePayload): void {
+    let log = key.logs.get(channel);
+    if (!log) key.logs.set(channel, (log = new ChannelLog(this.options.eventBufferSize)));
+    log.push({ timetoken: this.options.timetokens.next(), channel, payload });
+    key.channelWatchers.get(channel)?.forEach((watcher) => watcher.notify());
+    if (key.groupWatchers.size === 0) return;
+    const groups = this.options.groupsOf(subscribeKey);
+    for (const [group, watchers] of key.groupWatchers) {
+      if (groups.has(group, channel)) watchers.forEach((watcher) => watcher.notify());
+    }
+  }
+
+  /** `d` of a join / leave / timeout / state-change, in the key order of captured service messages. */
+  private announcement(event: EmulatorPresenceEvent): PresencePayload {
+    const { action, uuid, timestamp, occupancy, data } = event;
+    // The store reports whole seconds; the millisecond part comes from the clock, kept inside that second.
+    const base = timestamp * 1000;
+    const precise = Math.min(base + 999, Math.max(base, Math.floor(this.options.clock.now())));
+    return data === undefined
+      ? { action, uuid, timestamp, precise_timestamp: precise, occupancy }
+      : { action, uuid, timestamp, precise_timestamp: precise, data, occupancy };
+  }
+
+  private intervalPayload(deltas: IntervalDeltas, occupancy: number): PresencePayload {
+    const timestamp = Math.floor(this.options.clock.now() / 1000);
+    if (!deltas.overflow) {
+      const payload: Record<string, unknown> = { action: 'interval', timestamp, occupancy };
+      if (deltas.join.length > 0) payload.join = deltas.join;
+      if (deltas.leave.length > 0) payload.leave = deltas.leave;
+      if (deltas.timeout.length > 0) payload.timeout = deltas.timeout;
+      if (Buffer.byteLength(JSON.stringify(payload)) <= INTERVAL_DELTAS_MAX_BYTES) return payload;
+    }
+    return { action: 'interval', timestamp, occupancy, here_now_refresh: true };
+  }
+}
