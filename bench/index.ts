@@ -6,7 +6,7 @@
  *   npm run bench -- --json out.json      # also writes the rows as JSON
  *   npm run bench -- --only diff,emulator-scale
  *
- * Cases: diff, client-overhead, request-economy, emulator-throughput, emulator-scale. See
+ * Cases: diff, client-overhead, request-economy, emulator-throughput, emulator-scale, event-latency. See
  * BENCHMARKS.md for what each measures and the latest results.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { runClientOverhead } from './cases/client-overhead';
 import { runDiff } from './cases/diff';
 import { runEmulatorScale } from './cases/emulator-scale';
 import { runEmulatorThroughput } from './cases/emulator-throughput';
+import { runEventLatency } from './cases/event-latency';
 import { runRequestEconomy } from './cases/request-economy';
 import { CASES, formatTable, type BenchContext, type CaseName, type Row } from './harness';
 
@@ -25,6 +26,7 @@ const RUNNERS: Record<CaseName, (ctx: BenchContext) => Promise<Row[]>> = {
   'request-economy': runRequestEconomy,
   'emulator-throughput': runEmulatorThroughput,
   'emulator-scale': runEmulatorScale,
+  'event-latency': runEventLatency,
 };
 
 interface Args {
