@@ -27,6 +27,11 @@ import { announceLeave } from '../operations/leave';
 import type { PresenceState } from '../types';
 import { RefCounts } from './ref-counts';
 
+/** Tries for one leave. */
+const LEAVE_ATTEMPTS = 6;
+/** The longest a single heartbeat may take. */
+const MAX_HEARTBEAT_WAIT_MS = 15_000;
+
 /** One `heartbeat$` subscription's claim on channels and groups. */
 export interface Membership {
   readonly channels: readonly string[];
@@ -127,7 +132,9 @@ export class HeartbeatHub {
     const leave: Subscription = announceLeave(
       this.context,
       { keyset: this.keyset, channels, channelGroups },
-      { timeoutMs: this.timing.leaveTimeoutMs },
+      // Retried for a few seconds (250 ms doubling, six tries), so that a leave sent into a short
+      // outage still lands once the service answers again.
+      { timeoutMs: this.timing.leaveTimeoutMs, attempts: LEAVE_ATTEMPTS },
     ).subscribe({ error: () => this.settle(leave), complete: () => this.settle(leave) });
     if (!leave.closed) this.#pendingLeaves.add(leave);
     this.settleAll();
@@ -171,7 +178,8 @@ export class HeartbeatHub {
       return announceHeartbeat(
         this.context,
         { keyset: this.keyset, channels, channelGroups, heartbeat: this.timing.heartbeat, state: this.unionState() },
-        { attempts: 1 },
+        // A heartbeat answered later than the next one is due is worth nothing: give up by then.
+        { attempts: 1, timeoutMs: Math.min(this.timing.intervalMs, MAX_HEARTBEAT_WAIT_MS) },
       ).pipe(map((): HubEvent => ({ type: 'ok', timestamp: now() })));
     }).pipe(retryWithReport(this.timing, now));
   }
