@@ -18,12 +18,12 @@ function changeChannels(
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+    options,
+    (keys) => {
       checkName(operation, 'channel group', group);
       const list = names(operation, 'channel', channels);
       if (list.length === 0) throw validationError(operation, 'give at least one channel');
-      return { operation, keys, query: { [param]: list.join(',') }, path: paths.channelGroup(keys.subscribeKey, group) };
+      return { query: { [param]: list.join(',') }, path: paths.channelGroup(keys.subscribeKey, group) };
     },
     ChannelGroupChangeBody,
     () => ({ group }),
@@ -48,10 +48,10 @@ export function listChannels(context: PresenceContext, group: string, options: K
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+    options,
+    (keys) => {
       checkName(operation, 'channel group', group);
-      return { operation, keys, query: {}, path: paths.channelGroup(keys.subscribeKey, group) };
+      return { query: {}, path: paths.channelGroup(keys.subscribeKey, group) };
     },
     ChannelGroupChannelsBody,
     (body) => ({ group: body.payload.group ?? group, channels: body.payload.channels }),
@@ -64,9 +64,9 @@ export function listGroups(context: PresenceContext, options: KeysetChoice = {})
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
-      return { operation, keys, query: {}, path: paths.listChannelGroups(keys.subscribeKey) };
+    options,
+    (keys) => {
+      return { query: {}, path: paths.listChannelGroups(keys.subscribeKey) };
     },
     ChannelGroupListBody,
     (body) => ({ groups: body.payload.groups }),
@@ -79,10 +79,10 @@ export function deleteGroup(context: PresenceContext, group: string, options: Ke
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+    options,
+    (keys) => {
       checkName(operation, 'channel group', group);
-      return { operation, keys, query: {}, path: paths.deleteChannelGroup(keys.subscribeKey, group) };
+      return { query: {}, path: paths.deleteChannelGroup(keys.subscribeKey, group) };
     },
     ChannelGroupChangeBody,
     () => ({ group }),

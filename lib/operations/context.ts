@@ -2,9 +2,9 @@ import { defer, map, type Observable } from 'rxjs';
 import type * as t from 'io-ts';
 import { decodeWith } from '../codecs/decode';
 import type { PresenceOperation } from '../errors';
-import type { KeysetStore } from '../keyset';
+import type { KeysetChoice, KeysetStore } from '../keyset';
 import { canonicalQuery } from '../transport/encoding';
-import type { PresenceRequest, Transport } from '../transport/types';
+import type { PresenceRequest, RequestKeys, Transport } from '../transport/types';
 
 /**
  * What every operation needs: a transport and the keysets. The `Presence` client holds one, as
@@ -30,23 +30,32 @@ export interface PresenceContext {
 }
 
 /**
- * The shape of every one-shot operation: validate and build the request at subscribe time (so
- * errors are notifications, and each subscription is a fresh request), send, decode, map.
+ * The shape of every one-shot operation: at subscribe time (so errors are notifications, and each
+ * subscription is a fresh request) pick the keyset, validate and build the request, then send,
+ * decode and map. `prepare` gets the keys and returns the path and query (and any `meta` the
+ * mapping needs).
  */
 export function callOperation<W, A, M = undefined>(
   context: PresenceContext,
   operation: PresenceOperation,
-  prepare: () => PresenceRequest & { readonly meta?: M },
+  choice: KeysetChoice,
+  prepare: (keys: RequestKeys) => Pick<PresenceRequest, 'path' | 'query' | 'timeoutMs' | 'attempts'> & { readonly meta?: M },
   codec: t.Decoder<unknown, W>,
   toResult: (wire: W, meta: M) => A,
 ): Observable<A> {
   return defer(() => {
-    const { meta, ...request } = prepare();
-    // The operation's own parameters only: credentials are added (and redacted) by the transport.
-    const query = canonicalQuery(request.query);
-    return context.transport(request).pipe(
-      decodeWith(codec, operation, query ? `${request.path}?${query}` : request.path),
-      map((wire) => toResult(wire, meta as M)),
-    );
+    const keys = context.keysets.resolve(choice, operation).toRequestKeys();
+    const { meta, ...fields } = prepare(keys);
+    return sendRequest(context, { operation, keys, ...fields }, codec, (wire) => toResult(wire, meta as M));
   });
+}
+
+/** Sends a built request and decodes the answer: the part of {@link callOperation} after validation. */
+export function sendRequest<W, A>(context: PresenceContext, request: PresenceRequest, codec: t.Decoder<unknown, W>, toResult: (wire: W) => A): Observable<A> {
+  // The operation's own parameters only: credentials are added (and redacted) by the transport.
+  const query = canonicalQuery(request.query);
+  return context.transport(request).pipe(
+    decodeWith(codec, request.operation, query ? `${request.path}?${query}` : request.path),
+    map(toResult),
+  );
 }

@@ -55,15 +55,15 @@ export function announceHeartbeat(
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+    options,
+    (keys) => {
       const target = targets(operation, options, true);
       const query: Record<string, string> = {
         heartbeat: String(heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT)),
         ...groupQuery(target.channelGroups),
       };
       if (options.state !== undefined) query.state = perChannelStateJson(operation, options.state, target);
-      return { operation, keys, query, path: paths.heartbeat(keys.subscribeKey, target.channels), ...tuning };
+      return { query, path: paths.heartbeat(keys.subscribeKey, target.channels), ...tuning };
     },
     HeartbeatBody,
     (body) => ({ status: body.status, message: body.message }),

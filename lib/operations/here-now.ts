@@ -7,7 +7,7 @@ import { groupQuery, paths } from '../transport/paths';
 import type { PresenceRequest, RequestKeys } from '../transport/types';
 import type { ChannelOccupancy, HereNowResult, OccupantInfo } from '../types';
 import { integerIn, targets, type Targets } from '../validate';
-import { callOperation, type PresenceContext } from './context';
+import { sendRequest, type PresenceContext } from './context';
 
 const OPERATION = 'hereNow';
 
@@ -174,10 +174,13 @@ function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset
   };
   // Pick the shape from the request as the service does, so a bad body gets one clear report.
   const codec: t.Decoder<unknown, HereNowBody> = single ? HereNowSingleBody : HereNowMultiBody;
-  return callOperation(context, OPERATION, () => request, codec, (body) => ({
-    offset,
-    result: toHereNowResult(body, single ? target.channels[0] : undefined),
-  }));
+  // Each page is its own subscription-time request: `prepareHereNow` already validated.
+  return defer(() =>
+    sendRequest(context, request, codec, (body) => ({
+      offset,
+      result: toHereNowResult(body, single ? target.channels[0] : undefined),
+    })),
+  );
 }
 
 /**

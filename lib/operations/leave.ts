@@ -28,10 +28,10 @@ export function announceLeave(context: PresenceContext, options: AnnounceLeaveOp
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+    options,
+    (keys) => {
       const target = targets(operation, options, true);
-      return { operation, keys, query: groupQuery(target.channelGroups), path: paths.leave(keys.subscribeKey, target.channels), ...tuning };
+      return { query: groupQuery(target.channelGroups), path: paths.leave(keys.subscribeKey, target.channels), ...tuning };
     },
     LeaveBody,
     (): LeaveResult => ({ action: 'leave' }),

@@ -45,11 +45,11 @@ export function setState(context: PresenceContext, state: PresenceState, options
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+    options,
+    (keys) => {
       const target = targets(operation, options, true);
       const query = { state: stateJson(operation, state), ...groupQuery(target.channelGroups) };
-      return { operation, keys, query, path: paths.setState(keys.subscribeKey, target.channels, keys.userId) };
+      return { query, path: paths.setState(keys.subscribeKey, target.channels, keys.userId) };
     },
     SetStateBody,
     (body) => ({ state: body.payload }),
@@ -81,14 +81,12 @@ export function getState(context: PresenceContext, options: GetStateOptions = {}
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+    options,
+    (keys) => {
       const target = targets(operation, options, true);
       const uuid = options.uuid === undefined ? keys.userId : userId(operation, options.uuid);
       const single = target.channels.length === 1 && target.channelGroups.length === 0;
       return {
-        operation,
-        keys,
         query: groupQuery(target.channelGroups),
         path: paths.getState(keys.subscribeKey, target.channels, uuid),
         meta: { single, channels: target.channels, uuid },

@@ -30,13 +30,13 @@ export function subscribeOnce(context: PresenceContext, request: SubscribeReques
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = request.keyset.toRequestKeys();
+    { keyset: request.keyset },
+    (keys) => {
       const query: Record<string, string> = { tt: request.timetoken, ...groupQuery(request.channelGroups) };
       if (request.region !== undefined && request.timetoken !== '0') query.tr = String(request.region);
       if (request.heartbeat !== undefined) query.heartbeat = String(request.heartbeat);
       if (request.state !== undefined) query.state = JSON.stringify(request.state);
-      return { operation, keys, query, path: paths.subscribe(keys.subscribeKey, request.channels), ...tuning };
+      return { query, path: paths.subscribe(keys.subscribeKey, request.channels), ...tuning };
     },
     SubscribeBody,
     (body) => body,

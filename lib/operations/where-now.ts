@@ -25,10 +25,10 @@ export function whereNow(context: PresenceContext, options: WhereNowOptions = {}
   return callOperation(
     context,
     operation,
-    () => {
-      const keys = context.keysets.resolve(options, operation).toRequestKeys();
+    options,
+    (keys) => {
       const uuid = options.uuid === undefined ? keys.userId : userId(operation, options.uuid);
-      return { operation, keys, query: {}, path: paths.whereNow(keys.subscribeKey, uuid) };
+      return { query: {}, path: paths.whereNow(keys.subscribeKey, uuid) };
     },
     WhereNowBody,
     (body) => ({ channels: body.payload.channels ?? [] }),
