@@ -186,8 +186,9 @@ export function isPresenceError(error: unknown): error is PresenceError {
 const TRANSIENT: ReadonlySet<PresenceErrorCategory> = new Set(['network', 'timeout', 'too-many-requests', 'server-error']);
 
 /**
- * True when trying again may succeed: network failures, timeouts, 429 and 5xx. Validation,
- * 4xx answers, malformed responses and cancellation are permanent.
+ * True when trying again may succeed: network failures, timeouts, 429, 5xx, and bodies damaged in
+ * transit (not JSON at all). Validation, 4xx answers, JSON of the wrong shape and cancellation
+ * are permanent.
  *
  * @example
  * ```ts
@@ -195,7 +196,10 @@ const TRANSIENT: ReadonlySet<PresenceErrorCategory> = new Set(['network', 'timeo
  * ```
  */
 export function isRetryable(error: unknown): boolean {
-  return isPresenceError(error) && TRANSIENT.has(error.category);
+  if (!isPresenceError(error)) return false;
+  // A body that is not JSON at all (cut short, or a proxy's HTML page) is damage in transit, like
+  // a reset; JSON of the wrong shape is a protocol mismatch that no retry will fix.
+  return TRANSIENT.has(error.category) || (error.category === 'malformed-response' && error.issues.length === 0);
 }
 
 /**
