@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { FaultInjector } from './faults';
 import { startEmulator } from './server';
-import type { Emulator, EmulatorOptions } from './types';
+import type { Emulator, EmulatorFaults, EmulatorOptions } from './types';
 
 const NAME = 'rx-presence-emulator';
 
 const USAGE = `Usage: ${NAME} [--port 8090] [--host 127.0.0.1] [--cache-ms 3000] [--presence-timeout 300]
        [--announce-max 20] [--presence-interval-ms 10000] [--subscribe-timeout-ms 280000]
-       [--event-buffer-size 1000] [--verbose]
+       [--event-buffer-size 1000] [--max-channels 500] [--max-connections 1024]
+       [--faults '<json>'] [--verbose]
 
   -p, --port N                  TCP port (default 8090; 0 picks a free one)
       --host HOST               interface to bind (default 127.0.0.1)
@@ -17,6 +19,12 @@ const USAGE = `Usage: ${NAME} [--port 8090] [--host 127.0.0.1] [--cache-ms 3000]
       --presence-interval-ms N  period of interval events in ms (default 10000)
       --subscribe-timeout-ms N  how long a subscribe long-poll is held in ms (default 280000)
       --event-buffer-size N     presence events kept per channel for catch-up (default 1000)
+      --max-channels N          most channels plus groups one request may name (default 500)
+      --max-connections N       connections served at once; more get 503 and are closed (default 1024)
+      --faults JSON             inject faults, e.g. '{"seed":7,"errorRate":0.2,"latencyMs":[10,200]}'
+                                (fields: seed, operations, latencyMs, errorRate, errorStatuses,
+                                retryAfterSeconds, resetRate, hangRate, truncateRate, garbageRate,
+                                false200Rate; off by default)
   -v, --verbose                 log one line per request
   -h, --help                    show this help`;
 
@@ -81,6 +89,9 @@ export function optionsFromArgs(args: readonly string[]): (EmulatorOptions & { v
         'presence-interval-ms': { type: 'string' },
         'subscribe-timeout-ms': { type: 'string' },
         'event-buffer-size': { type: 'string' },
+        'max-channels': { type: 'string' },
+        'max-connections': { type: 'string' },
+        faults: { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -100,9 +111,29 @@ export function optionsFromArgs(args: readonly string[]): (EmulatorOptions & { v
     presenceIntervalMs: whole('presence-interval-ms', values['presence-interval-ms'], 1, 86_400_000),
     subscribeTimeoutMs: whole('subscribe-timeout-ms', values['subscribe-timeout-ms'], 1, 86_400_000),
     eventBufferSize: whole('event-buffer-size', values['event-buffer-size'], 1, 10_000_000),
+    maxChannelsPerRequest: whole('max-channels', values['max-channels'], 1, 1_000_000),
+    maxConnections: whole('max-connections', values['max-connections'], 1, 1_000_000),
+    faults: faultsOf(values.faults),
     verbose: values.verbose,
   };
 }
+
+/** `--faults '<json>'`: parsed and checked here, so a mistake is a usage error rather than a start failure. */
+const faultsOf = (text: string | undefined): EmulatorFaults | undefined => {
+  if (text === undefined) return undefined;
+  let faults: EmulatorFaults;
+  try {
+    faults = JSON.parse(text) as EmulatorFaults;
+  } catch {
+    throw new UsageError(`--faults must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  try {
+    new FaultInjector(faults);
+  } catch (error) {
+    throw new UsageError(`--faults: ${(error as Error).message}`);
+  }
+  return faults;
+};
 
 /**
  * Runs the CLI: starts the emulator, prints where it listens, logs requests with `--verbose`, and
@@ -141,6 +172,7 @@ export async function main(args: readonly string[], io: CliIo = processIo): Prom
     return undefined;
   }
   io.out(`rx-presence emulator listening on ${emulator.url}`);
+  if (options.faults !== undefined) io.out(`injecting faults: ${JSON.stringify(options.faults)}`);
   io.onShutdown(() => {
     void emulator.close().then(() => io.exit(0));
   });

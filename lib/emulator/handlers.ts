@@ -38,7 +38,12 @@ const byName = <T>(): Record<string, T> => Object.create(null) as Record<string,
  * unique(['a', 'b', 'a']); // ['a', 'b']
  * ```
  */
-export const unique = (names: readonly string[]): string[] => [...new Set(names)];
+export const unique = (names: readonly string[]): string[] => {
+  // Most requests name one channel and no group: nothing to deduplicate.
+  if (names.length < 2) return names as string[];
+  if (names.length === 2) return names[0] === names[1] ? [names[0]] : (names as string[]);
+  return [...new Set(names)];
+};
 
 /**
  * Whether a channel or group name is not a presence (`-pnpres`) one.
@@ -60,7 +65,8 @@ export const notPresenceChannel = (name: string): boolean => !name.endsWith('-pn
  */
 export const checkUuid = (uuid: string | undefined): string => {
   if (uuid === undefined || uuid === '') throw new ReplyError(replies.presenceError(400, 'No UUID specified'));
-  if ([...uuid].length > MAX_UUID_LENGTH) throw new ReplyError(replies.presenceError(400, 'Invalid UUID'));
+  // UTF-16 units are never fewer than code points: count those only for a long one.
+  if (uuid.length > MAX_UUID_LENGTH && [...uuid].length > MAX_UUID_LENGTH) throw new ReplyError(replies.presenceError(400, 'Invalid UUID'));
   return uuid;
 };
 
@@ -76,9 +82,9 @@ export const checkUuid = (uuid: string | undefined): string => {
 export const integer = (value: string | undefined): number | undefined =>
   value !== undefined && /^-?\d{1,15}$/.test(value) ? Number(value) : undefined;
 
-/** The channels a request acts on: the path's, then its groups' (each once). */
-const targets = (keyspace: Keyspace, channels: readonly string[], groups: readonly string[]): string[] =>
-  keyspace.groups.expand(groups, channels);
+/** The channels a request acts on: the path's (already each once), then its groups' (each once). */
+const targets = (keyspace: Keyspace, channels: readonly string[], groups: readonly string[]): readonly string[] =>
+  groups.length === 0 ? channels : keyspace.groups.expand(groups, channels);
 
 interface Page {
   readonly includeUuids: boolean;
@@ -130,7 +136,7 @@ function hereNow(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext)
   const channels = unique(route.channels);
   const groups = unique(query.list('channel-group'));
   const page = pageOf(query);
-  const key = JSON.stringify(['hereNow', route.subscribeKey, channels, groups, page]);
+  const key = ctx.cache.enabled ? JSON.stringify(['hereNow', route.subscribeKey, channels, groups, page]) : '';
   return ctx.cache.remember(key, () => {
     const keyspace = ctx.keyspaces.read(route.subscribeKey);
     if (channels.length === 1 && groups.length === 0) {
@@ -143,7 +149,7 @@ function hereNow(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext)
 function globalHereNow(subscribeKey: string, query: RequestQuery, ctx: HandlerContext): Reply {
   checkUuid(query.get('uuid'));
   const page = pageOf(query);
-  return ctx.cache.remember(JSON.stringify(['globalHereNow', subscribeKey, page]), () => {
+  return ctx.cache.remember(ctx.cache.enabled ? JSON.stringify(['globalHereNow', subscribeKey, page]) : '', () => {
     const { presence } = ctx.keyspaces.read(subscribeKey);
     return describeChannels(presence, presence.occupiedChannels(), page);
   });
@@ -152,21 +158,26 @@ function globalHereNow(subscribeKey: string, query: RequestQuery, ctx: HandlerCo
 function heartbeat(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext): Reply {
   const uuid = checkUuid(query.get('uuid'));
   // Clients must not heartbeat presence channels; the JS SDK strips them, so do we.
-  const channels = unique(route.channels.filter(notPresenceChannel));
-  const groups = unique(query.list('channel-group').filter(notPresenceChannel));
+  const channels = unique(withoutPresence(route.channels));
+  const groups = unique(withoutPresence(query.list('channel-group')));
   const timeout = integer(query.get('heartbeat'));
   const stateText = query.get('state');
   const state = stateText === undefined ? undefined : parseState(stateText);
   const keyspace = ctx.keyspaces.write(route.subscribeKey);
-  const groupChannels = new Map(groups.map((group) => [group, keyspace.groups.channels(group)] as const));
   keyspace.presence.heartbeat(
     uuid,
     targets(keyspace, channels, groups),
     timeout !== undefined && timeout > 0 ? timeout : ctx.keyspaces.defaultPresenceTimeout,
-    state && heartbeatStates(state, channels, groupChannels),
+    state && heartbeatStates(state, channels, new Map(groups.map((group) => [group, keyspace.groups.channels(group)] as const))),
   );
   return replies.heartbeat();
 }
+
+/** `names` without the `-pnpres` ones; the same array when there are none (nearly always). */
+const withoutPresence = (names: readonly string[]): readonly string[] => {
+  for (const name of names) if (!notPresenceChannel(name)) return names.filter(notPresenceChannel);
+  return names;
+};
 
 function leave(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext): Reply {
   const uuid = checkUuid(query.get('uuid'));

@@ -27,6 +27,11 @@ export class HereNowCache {
     private readonly clock: EmulatorClock,
   ) {}
 
+  /** Whether answers are cached at all (`ttlMs > 0`); when not, callers need not build a key. */
+  get enabled(): boolean {
+    return this.ttlMs > 0;
+  }
+
   /** The cached reply for `key`, or `compute()`'s, which is cached when it is a 200. */
   remember(key: string, compute: () => Reply): Reply {
     if (this.ttlMs <= 0) return compute();

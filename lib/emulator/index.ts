@@ -18,6 +18,8 @@ export { startEmulator } from './server';
 export type {
   Emulator,
   EmulatorClock,
+  EmulatorFaultKind,
+  EmulatorFaults,
   EmulatorKeyset,
   EmulatorOperation,
   EmulatorOptions,

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { ChannelGroups } from './channel-groups';
 import { PresenceStore, type PresenceEventSink } from './store';
 import type { EmulatorClock } from './types';
@@ -61,15 +62,27 @@ export class Keyspaces {
   }
 
   /**
-   * Expires due presence in every keyspace, looking at no more than `budget` deadlines in all.
+   * Expires due presence in every keyspace, looking at no more than `budget` deadlines in all and
+   * stopping once `timeBudgetMs` have passed (checked every few dozen deadlines).
    *
    * @returns `true` when nothing due is left anywhere.
    */
-  sweep(budget = Infinity): boolean {
+  sweep(budget = Infinity, timeBudgetMs = Infinity): boolean {
+    let deadline = Infinity;
     let drained = true;
     for (const keyspace of this.byKey.values()) {
-      // Give each keyspace an equal share so one busy key cannot starve the others.
-      drained = keyspace.presence.expire(budget / this.byKey.size) && drained;
+      const { presence } = keyspace;
+      if (!presence.hasDue()) continue;
+      // The clock is only read once there is work: most calls (one per request) find none.
+      if (deadline === Infinity && timeBudgetMs !== Infinity) deadline = performance.now() + timeBudgetMs;
+      // Give each keyspace an equal share of the count so one busy key cannot starve the others.
+      if (presence.expire(budget / this.byKey.size, deadline)) continue;
+      drained = false;
+      if (performance.now() < deadline) continue; // its share of the count ran out, not the time
+      // Out of time: this key goes last, so the next slice starts with the others.
+      this.byKey.delete(presence.subscribeKey);
+      this.byKey.set(presence.subscribeKey, keyspace);
+      return false;
     }
     return drained;
   }

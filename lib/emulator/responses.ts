@@ -57,11 +57,13 @@ export function pythonJson(value: unknown): string {
   let out = '';
   let inString = false;
   let start = 0;
+  let ascii = true;
   for (let i = 0; i < compact.length; i++) {
     const c = compact.charCodeAt(i);
     if (inString) {
       if (c === 0x5c) i++; // skip the escaped character
       else if (c === 0x22) inString = false;
+      else if (c > 0x7f) ascii = false;
     } else if (c === 0x22) {
       inString = true;
     } else if (c === 0x2c || c === 0x3a) {
@@ -70,12 +72,41 @@ export function pythonJson(value: unknown): string {
     }
   }
   out += compact.slice(start);
-  return out.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  // Non-ASCII can only sit inside strings; most bodies have none, and skip the replace.
+  return ascii ? out : out.replace(/[\u0080-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+/** Printable ASCII without `"` and `\\`: a string JSON and Python write as itself between quotes. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * `items` as the inside of a Python-style JSON list (`"a", "b"`) when they are all plain strings
+ * (see {@link PLAIN}); `undefined` otherwise, for {@link pythonJson} to handle.
+ */
+const pythonStrings = (items: readonly unknown[]): string | undefined => {
+  let out = '';
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (typeof item !== 'string' || !PLAIN.test(item)) return undefined;
+    out += i === 0 ? `"${item}"` : `, "${item}"`;
+  }
+  return out;
+};
 
 const presence = (status: number, body: object): Reply => ({
   status, body: pythonJson(body), contentType: SERVICE_CONTENT_TYPE, server: 'Pubnub Presence',
 });
+
+/**
+ * A reply of the Presence service: its content type, `Server: Pubnub Presence`, and `body` laid
+ * out as Python's `json.dumps` does.
+ *
+ * @example
+ * ```ts
+ * presenceReply(503, { status: 503, error: 1, message: 'Service Unavailable', service: 'Presence' });
+ * ```
+ */
+export const presenceReply = presence;
 
 const registry = (status: number, body: object): Reply => ({
   status, body: pythonJson(body), contentType: SERVICE_CONTENT_TYPE, server: 'Pubnub',
@@ -109,6 +140,25 @@ export interface HereNowChannel {
   readonly occupancy: number;
 }
 
+// Answers that never vary, built once: most requests get one of these.
+const HEARTBEAT = presence(200, { status: 200, message: 'OK', service: 'Presence' });
+const LEAVE = presence(200, { status: 200, action: 'leave', message: 'OK', service: 'Presence' });
+const REGISTRY_OK = registry(200, { status: 200, message: 'OK', service: 'channel-registry', error: false });
+const METHOD_NOT_ALLOWED = presence(405, { status: 405, error: 1, message: 'Method Not Allowed', service: 'Presence' });
+const INVALID_SUBSCRIBE_KEY = gateway(400, { message: 'Invalid Subscribe Key', error: true, service: 'Access Manager', status: 400 });
+const INVALID_SIGNATURE = gateway(403, { message: 'Invalid Signature', error: true, service: 'Access Manager', status: 403 });
+const SIGNATURE_REUSED = gateway(403, { message: 'Signature Already Used', error: true, service: 'Access Manager', status: 403 });
+const URI_TOO_LONG = gateway(414, { message: 'Request URI Too Long', error: true, service: 'Balancer', status: 414 });
+const REQUEST_TIMEOUT = gateway(408, { message: 'Request Timeout', error: true, service: 'Balancer', status: 408 });
+const COULD_NOT_PARSE = gateway(400, { message: 'Could Not Parse Request', error: true, service: 'Access Manager', status: 400 });
+const INTERNAL_ERROR = presence(500, { status: 500, error: 1, message: 'Internal Server Error', service: 'Presence' });
+const TOO_MANY_CONNECTIONS = gateway(503, { message: 'Too many connections', error: true, service: 'Balancer', status: 503 });
+/** The message of every "too many channels" answer. */
+const TOO_MANY_CHANNELS = 'Too many channels';
+const TOO_MANY_CHANNELS_PRESENCE = presence(400, { status: 400, error: 1, message: TOO_MANY_CHANNELS, service: 'Presence' });
+const TOO_MANY_CHANNELS_REGISTRY = registry(400, { status: 400, message: TOO_MANY_CHANNELS, service: 'channel-registry', error: true });
+const TOO_MANY_CHANNELS_SUBSCRIBE = gateway(400, { message: TOO_MANY_CHANNELS, error: true, service: 'Balancer', status: 400 });
+
 /**
  * The bodies, one builder per answer.
  *
@@ -119,15 +169,23 @@ export interface HereNowChannel {
  * ```
  */
 export const replies = {
-  heartbeat: (): Reply => presence(200, { status: 200, message: 'OK', service: 'Presence' }),
+  heartbeat: (): Reply => HEARTBEAT,
 
-  leave: (): Reply => presence(200, { status: 200, action: 'leave', message: 'OK', service: 'Presence' }),
+  leave: (): Reply => LEAVE,
 
   /** Exactly one channel and no groups: the flat shape, no `payload`. */
-  hereNowSingle: ({ uuids, occupancy }: HereNowChannel): Reply =>
-    presence(200, uuids === undefined
-      ? { status: 200, message: 'OK', occupancy, service: 'Presence' }
-      : { status: 200, message: 'OK', service: 'Presence', uuids, occupancy }),
+  hereNowSingle: ({ uuids, occupancy }: HereNowChannel): Reply => {
+    if (uuids === undefined) return presence(200, { status: 200, message: 'OK', occupancy, service: 'Presence' });
+    // The common answer, a list of plain uuids, is laid out directly (what pythonJson would make).
+    const list = pythonStrings(uuids);
+    if (list === undefined) return presence(200, { status: 200, message: 'OK', service: 'Presence', uuids, occupancy });
+    return {
+      status: 200,
+      body: `{"status": 200, "message": "OK", "service": "Presence", "uuids": [${list}], "occupancy": ${occupancy}}`,
+      contentType: SERVICE_CONTENT_TYPE,
+      server: 'Pubnub Presence',
+    };
+  },
 
   /** Several channels, any group, or global: the `payload.channels` map. */
   hereNowMulti: (channels: Readonly<Record<string, HereNowChannel>>, totalOccupancy: number): Reply =>
@@ -150,7 +208,7 @@ export const replies = {
   getStateMulti: (uuid: string, channels: Readonly<Record<string, unknown>>): Reply =>
     presence(200, { status: 200, message: 'OK', payload: { channels }, service: 'Presence', uuid }),
 
-  registryOk: (): Reply => registry(200, { status: 200, message: 'OK', service: 'channel-registry', error: false }),
+  registryOk: (): Reply => REGISTRY_OK,
 
   listChannels: (group: string, channels: readonly string[]): Reply =>
     registry(200, { status: 200, payload: { channels, group }, service: 'channel-registry', error: false }),
@@ -189,11 +247,9 @@ export const replies = {
   notFound: (normalizedPath: string): Reply =>
     presence(404, { message: `Not found: '${normalizedPath}'`, error: 1, service: 'Presence' }),
 
-  methodNotAllowed: (): Reply =>
-    presence(405, { status: 405, error: 1, message: 'Method Not Allowed', service: 'Presence' }),
+  methodNotAllowed: (): Reply => METHOD_NOT_ALLOWED,
 
-  invalidSubscribeKey: (): Reply =>
-    gateway(400, { message: 'Invalid Subscribe Key', error: true, service: 'Access Manager', status: 400 }),
+  invalidSubscribeKey: (): Reply => INVALID_SUBSCRIBE_KEY,
 
   /** Missing or stale credentials; `payload` names what was asked for, as PAM denials do. */
   forbidden: (channels: readonly string[], groups: readonly string[]): Reply =>
@@ -203,19 +259,27 @@ export const replies = {
       error: true, service: 'Access Manager', status: 403,
     }),
 
-  invalidSignature: (): Reply =>
-    gateway(403, { message: 'Invalid Signature', error: true, service: 'Access Manager', status: 403 }),
+  invalidSignature: (): Reply => INVALID_SIGNATURE,
 
-  uriTooLong: (): Reply =>
-    gateway(414, { message: 'Request URI Too Long', error: true, service: 'Balancer', status: 414 }),
+  /** A valid signature already accepted within the timestamp window (a replayed request). */
+  signatureReused: (): Reply => SIGNATURE_REUSED,
 
-  requestTimeout: (): Reply =>
-    gateway(408, { message: 'Request Timeout', error: true, service: 'Balancer', status: 408 }),
+  uriTooLong: (): Reply => URI_TOO_LONG,
+
+  requestTimeout: (): Reply => REQUEST_TIMEOUT,
 
   /** A request the gateway cannot read (bad percent-encoding, garbage request line). */
-  couldNotParse: (): Reply =>
-    gateway(400, { message: 'Could Not Parse Request', error: true, service: 'Access Manager', status: 400 }),
+  couldNotParse: (): Reply => COULD_NOT_PARSE,
 
-  internalError: (): Reply =>
-    presence(500, { status: 500, error: 1, message: 'Internal Server Error', service: 'Presence' }),
+  internalError: (): Reply => INTERNAL_ERROR,
+
+  /** A connection beyond `maxConnections`: the Balancer's 503 (sent with `Retry-After` and `Connection: close`). */
+  tooManyConnections: (): Reply => TOO_MANY_CONNECTIONS,
+
+  /**
+   * More channels or groups than `maxChannelsPerRequest`: a 400 `Too many channels` in the body
+   * style of the service addressed (Presence, the channel registry, or the subscribe Balancer).
+   */
+  tooManyChannels: (service: 'presence' | 'registry' | 'subscribe'): Reply =>
+    service === 'registry' ? TOO_MANY_CHANNELS_REGISTRY : service === 'subscribe' ? TOO_MANY_CHANNELS_SUBSCRIBE : TOO_MANY_CHANNELS_PRESENCE,
 };

@@ -107,6 +107,7 @@ export interface NotFound {
 
 
 const SUB_KEY_SEGMENT = /^sub[-_]key$/;
+const isSubKeySegment = (segment: string | undefined): boolean => segment === 'sub-key' || segment === 'sub_key';
 
 /**
  * Decodes a path list segment: split on the literal `,` first, because a name may itself contain
@@ -134,36 +135,44 @@ const decodeNames = (segment: string): string[] => splitNames(segment).map(decod
 export function matchRoute(rawPath: string): Route | NotFound {
   const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
   const segments = path.split('/').slice(1);
-  const notFound: NotFound = {
-    operation: 'unknown',
-    // The service's 404s spell the key segment `sub_key` whatever the request used.
-    normalizedPath: segments.length > 2 && SUB_KEY_SEGMENT.test(segments[2])
-      ? ['', ...segments.slice(0, 2), 'sub_key', ...segments.slice(3)].join('/')
-      : path,
-  };
+  const route = matchSegments(segments);
+  return route ?? notFoundOf(path, segments);
+}
 
+/** The 404 for `path`; built only for paths that match nothing. */
+const notFoundOf = (path: string, segments: readonly string[]): NotFound => ({
+  operation: 'unknown',
+  // The service's 404s spell the key segment `sub_key` whatever the request used.
+  normalizedPath: segments.length > 2 && SUB_KEY_SEGMENT.test(segments[2])
+    ? ['', ...segments.slice(0, 2), 'sub_key', ...segments.slice(3)].join('/')
+    : path,
+});
+
+/** The route `segments` (the path split on `/`, without the leading empty one) name, or `undefined`. */
+function matchSegments(segments: readonly string[]): Route | undefined {
   if (segments.length === 2 && segments[0] === 'time' && segments[1] === '0') return { operation: 'time' };
 
   if (segments[0] === 'v2' && segments[1] === 'subscribe') {
     // No `sub-key` keyword here: the key is the third segment.
     const [, , rawKey, names, callback, extra] = segments;
     if (rawKey === undefined || names === undefined || callback === undefined || callback === '' || extra !== undefined) {
-      return notFound;
+      return undefined;
     }
     return { operation: 'subscribe', subscribeKey: decodeComponent(rawKey), channels: decodeNames(names) };
   }
 
-  const [version, service, keyWord, rawKey, ...rest] = segments;
-  if (keyWord === undefined || !SUB_KEY_SEGMENT.test(keyWord) || rawKey === undefined) return notFound;
+  const [version, service, keyWord, rawKey, kind, names, third, fourth, fifth] = segments;
+  if (!isSubKeySegment(keyWord) || rawKey === undefined) return undefined;
   const subscribeKey = decodeComponent(rawKey);
+  /** Segments after the subscribe key. */
+  const rest = segments.length - 4;
 
   if (version === 'v2' && service === 'presence') {
-    const [kind, names, third, fourth, fifth] = rest;
     if (kind === undefined) return { operation: 'globalHereNow', subscribeKey };
     if (kind === 'uuid' && names !== undefined && third === undefined && names !== '') {
       return { operation: 'whereNow', subscribeKey, uuid: decodeComponent(names) };
     }
-    if (kind !== 'channel' || names === undefined) return notFound;
+    if (kind !== 'channel' || names === undefined) return undefined;
     const channels = decodeNames(names);
     if (third === undefined) return { operation: 'hereNow', subscribeKey, channels };
     if (fourth === undefined && (third === 'heartbeat' || third === 'leave')) {
@@ -172,19 +181,20 @@ export function matchRoute(rawPath: string): Route | NotFound {
     if (third === 'uuid' && fourth !== undefined && fourth !== '') {
       const uuid = decodeComponent(fourth);
       if (fifth === undefined) return { operation: 'getState', subscribeKey, channels, uuid };
-      if (fifth === 'data' && rest.length === 5) return { operation: 'setState', subscribeKey, channels, uuid };
+      if (fifth === 'data' && rest === 5) return { operation: 'setState', subscribeKey, channels, uuid };
     }
-    return notFound;
+    return undefined;
   }
 
-  if (version === 'v1' && service === 'channel-registration' && rest[0] === 'channel-group') {
-    const [, group, remove] = rest;
+  if (version === 'v1' && service === 'channel-registration' && kind === 'channel-group') {
+    const group = names;
+    const remove = third;
     if (group === undefined) return { operation: 'channelGroup', subscribeKey, action: 'list-groups', group: '' };
-    if (group === '') return notFound;
+    if (group === '') return undefined;
     if (remove === undefined) return { operation: 'channelGroup', subscribeKey, action: 'group', group: decodeComponent(group) };
-    if (remove === 'remove' && rest.length === 3) {
+    if (remove === 'remove' && rest === 3) {
       return { operation: 'channelGroup', subscribeKey, action: 'delete', group: decodeComponent(group) };
     }
   }
-  return notFound;
+  return undefined;
 }

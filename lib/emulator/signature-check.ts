@@ -26,6 +26,55 @@ export interface SignatureCheck {
   /** Named in the 403 body, as Access Manager denials do. */
   readonly channels: readonly string[];
   readonly groups: readonly string[];
+  /** When given, a valid signature is accepted once: a second use within the window is refused. */
+  readonly replays?: ReplayGuard;
+}
+
+/** How many accepted signatures are remembered at most; the oldest are forgotten first beyond it. */
+export const MAX_REMEMBERED_SIGNATURES = 100_000;
+
+/**
+ * The signatures accepted recently, so that a replayed request is refused. A signature is only
+ * useful to an attacker while its `timestamp` is within the window; since it was within the window
+ * when accepted, it is remembered for twice the window plus a second, then forgotten. Entries are
+ * added in clock order, so forgetting only looks at the oldest ones. At most `capacity` are kept
+ * (the oldest are dropped first), so a flood of signed requests cannot grow memory without bound.
+ *
+ * @example
+ * ```ts
+ * const guard = new ReplayGuard();
+ * guard.admit('v2.abc', Date.now(), 60); // true: first use
+ * guard.admit('v2.abc', Date.now(), 60); // false: a replay
+ * ```
+ */
+export class ReplayGuard {
+  /** signature → when it may be forgotten (ms on the emulator clock), oldest first. */
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly capacity = MAX_REMEMBERED_SIGNATURES) {}
+
+  /** Signatures remembered now. */
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /** Records `signature` and returns `true` on its first use within the window; `false` for a replay. */
+  admit(signature: string, nowMs: number, windowSeconds: number): boolean {
+    this.forget(nowMs);
+    const until = this.seen.get(signature);
+    if (until !== undefined && until > nowMs) return false;
+    if (until !== undefined) this.seen.delete(signature);
+    if (this.seen.size >= this.capacity) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(signature, nowMs + (2 * windowSeconds + 1) * 1000);
+    return true;
+  }
+
+  private forget(nowMs: number): void {
+    for (const [signature, until] of this.seen) {
+      if (until > nowMs) break;
+      this.seen.delete(signature);
+    }
+  }
 }
 
 const sameText = (a: string, b: string): boolean => {
@@ -41,8 +90,8 @@ const sameText = (a: string, b: string): boolean => {
  * canonical form.
  *
  * @returns `undefined` when the request may proceed, else the Access Manager 403 to send:
- *   `Forbidden` for a missing signature or a missing or stale `timestamp`, `Invalid Signature` for
- *   a wrong one.
+ *   `Forbidden` for a missing signature or a missing, stale or future `timestamp`, `Invalid
+ *   Signature` for a wrong one, `Signature Already Used` for a replay (with `replays`).
  *
  * @example
  * ```ts
@@ -72,5 +121,7 @@ export function checkSignature(check: SignatureCheck): Reply | undefined {
     path: check.rawPath,
     query: query.signed(),
   });
-  return sameText(signature, expected) ? undefined : replies.invalidSignature();
+  if (!sameText(signature, expected)) return replies.invalidSignature();
+  if (check.replays && !check.replays.admit(signature, check.nowMs, check.windowSeconds)) return replies.signatureReused();
+  return undefined;
 }

@@ -1,4 +1,5 @@
-import { ExpiryQueue, type Deadline } from './expiry-queue';
+import { performance } from 'node:perf_hooks';
+import { DeadlineHeap, type Scheduled } from './expiry-queue';
 import type { EmulatorClock, EmulatorPresenceEvent } from './types';
 
 /**
@@ -12,14 +13,13 @@ import type { EmulatorClock, EmulatorPresenceEvent } from './types';
 export type StoredState = { readonly [key: string]: unknown };
 
 /**
- * A (channel, uuid) record with a deadline. `scheduledAt` is the deadline the queue currently holds
- * for it; `expiresAt` may have moved later since (see {@link PresenceStore.expire}).
+ * A (channel, uuid) record with a deadline. `scheduledAt` is where the heap has it; `expiresAt` may
+ * have moved later since (see {@link PresenceStore.expire}).
  */
-interface Timed {
+interface Timed extends Scheduled {
   readonly channel: string;
   readonly uuid: string;
   expiresAt: number;
-  scheduledAt: number;
   state: StoredState | undefined;
 }
 
@@ -51,8 +51,66 @@ type Entry = Occupant | ParkedState;
  */
 export type PresenceEventSink = (event: EmulatorPresenceEvent) => void;
 
-/** How many stale queue entries we tolerate beyond the live ones before compacting. */
-const COMPACTION_SLACK = 1024;
+/**
+ * How many deadlines a time-limited {@link PresenceStore.expire} handles between looks at the
+ * clock (a few tens of µs of work, even before the code is optimised).
+ *
+ * @example
+ * ```ts
+ * store.expire(Infinity, performance.now() + 3); // overruns 3 ms by at most CLOCK_CHECK_EVERY timeouts
+ * ```
+ */
+export const CLOCK_CHECK_EVERY = 16;
+
+/** Shards of the uuid → channels index (a power of two). */
+const UUID_SHARDS = 256;
+
+/**
+ * The shard of a uuid: a hash of its length and its last few characters (where generated ids
+ * differ), cheap enough for every lookup.
+ */
+const shardOf = (uuid: string): number => {
+  const length = uuid.length;
+  let hash = length;
+  for (let i = Math.max(0, length - 6); i < length; i++) hash = Math.imul(hash ^ uuid.charCodeAt(i), 0x01000193);
+  return (hash ^ (hash >>> 15)) & (UUID_SHARDS - 1);
+};
+
+/**
+ * `uuid → channels it is present on`, split over {@link UUID_SHARDS} Maps so that none gets big:
+ * a Map of a million entries rehashes in one go (15–17 ms here) when it grows or shrinks past a
+ * power of two, which a mass join or timeout would pay inside one request or expiry slice. A uuid
+ * on one channel (nearly everyone) maps to the channel name itself, not to a one-element Set.
+ */
+class ChannelsByUuid {
+  private readonly shards: Map<string, string | Set<string>>[] = Array.from({ length: UUID_SHARDS }, () => new Map());
+
+  add(uuid: string, channel: string): void {
+    const shard = this.shards[shardOf(uuid)];
+    const current = shard.get(uuid);
+    if (current === undefined) shard.set(uuid, channel);
+    else if (typeof current === 'string') {
+      if (current !== channel) shard.set(uuid, new Set([current, channel]));
+    } else current.add(channel);
+  }
+
+  delete(uuid: string, channel: string): void {
+    const shard = this.shards[shardOf(uuid)];
+    const current = shard.get(uuid);
+    if (current === undefined) return;
+    if (typeof current === 'string') {
+      if (current === channel) shard.delete(uuid);
+      return;
+    }
+    current.delete(channel);
+    if (current.size === 1) shard.set(uuid, current.values().next().value as string);
+  }
+
+  get(uuid: string): string[] {
+    const current = this.shards[shardOf(uuid)].get(uuid);
+    return current === undefined ? [] : typeof current === 'string' ? [current] : [...current];
+  }
+}
 
 const isEmpty = (state: StoredState): boolean => {
   for (const _ in state) return false;
@@ -67,10 +125,10 @@ const sameState = (a: StoredState | undefined, b: StoredState | undefined): bool
  *
  * - `channel → uuid → occupant` in Maps, so occupants keep their arrival order (stable here-now
  *   paging) and occupancy is a `size`;
- * - `uuid → channels`, so where-now costs the uuid's channels, not all channels;
- * - one {@link ExpiryQueue} deadline per record: a heartbeat that only pushes the deadline later
- *   does not touch the queue; when the old deadline pops we re-queue at the current one. So the
- *   queue holds about one entry per occupant and expiry costs O(log n) per expiring entry.
+ * - `uuid → channels` (sharded), so where-now costs the uuid's channels, not all channels;
+ * - every record in one {@link DeadlineHeap}: a heartbeat that only pushes the deadline later
+ *   does not touch the heap; when the old deadline comes up the record is re-keyed to the current
+ *   one. A leave removes its record at once. Expiry costs O(log n) per expiring record.
  *
  * Events carry the occupancy *after* the change, as the service's do.
  *
@@ -87,11 +145,10 @@ const sameState = (a: StoredState | undefined, b: StoredState | undefined): bool
  */
 export class PresenceStore {
   private readonly channels = new Map<string, Map<string, Occupant>>();
-  private readonly channelsByUuid = new Map<string, Set<string>>();
+  private readonly channelsByUuid = new ChannelsByUuid();
   private readonly parked = new Map<string, Map<string, ParkedState>>();
-  private readonly queue = new ExpiryQueue<Entry>();
+  private readonly queue = new DeadlineHeap<Entry>();
   private occupantCount = 0;
-  private parkedCount = 0;
 
   /**
    * @param subscribeKey - Copied into every event.
@@ -112,7 +169,7 @@ export class PresenceStore {
     return this.occupantCount;
   }
 
-  /** Deadlines held by the expiry queue, stale ones included; compaction keeps it under twice the live records plus a constant. */
+  /** Deadlines held by the expiry heap: exactly one per occupant and per parked state. */
   get queuedDeadlines(): number {
     return this.queue.size;
   }
@@ -142,8 +199,8 @@ export class PresenceStore {
         if (givenMs !== undefined) existing.timeoutMs = givenMs;
         const expiresAt = now + existing.timeoutMs;
         existing.expiresAt = expiresAt;
-        // Only a shorter timeout needs a new queue entry; a later one is picked up lazily.
-        if (expiresAt < existing.scheduledAt) this.schedule(existing, expiresAt);
+        // Only a shorter timeout needs the heap; a later deadline is picked up lazily.
+        if (expiresAt < existing.scheduledAt) this.queue.reschedule(existing, expiresAt);
         if (given !== undefined && !sameState(existing.state, newState)) {
           existing.state = newState;
           this.event(channel, 'state-change', uuid, occupants!.size, newState ?? {}, now);
@@ -154,19 +211,16 @@ export class PresenceStore {
       const timeoutMs = givenMs ?? this.parkedStateSeconds * 1000;
       const expiresAt = now + timeoutMs;
       const occupant: Occupant = {
-        kind: 'present', channel, uuid, expiresAt, scheduledAt: expiresAt, timeoutMs,
+        kind: 'present', channel, uuid, expiresAt, scheduledAt: expiresAt, heapIndex: -1, timeoutMs,
         state: given !== undefined ? newState : parked?.state,
       };
       if (!occupants) this.channels.set(channel, (occupants = new Map()));
       occupants.set(uuid, occupant);
       this.occupantCount++;
-      let ofUuid = this.channelsByUuid.get(uuid);
-      if (!ofUuid) this.channelsByUuid.set(uuid, (ofUuid = new Set()));
-      ofUuid.add(channel);
-      this.queue.push(expiresAt, occupant);
+      this.channelsByUuid.add(uuid, channel);
+      this.queue.push(occupant);
       this.event(channel, 'join', uuid, occupants.size, occupant.state, now);
     }
-    this.compactIfStale();
   }
 
   /** Removes `uuid` from each channel at once, emitting `leave` and dropping its state there. */
@@ -177,7 +231,6 @@ export class PresenceStore {
       const occupant = this.channels.get(channel)?.get(uuid);
       if (occupant) this.remove(occupant, 'leave', now);
     }
-    this.compactIfStale();
   }
 
   /**
@@ -201,12 +254,10 @@ export class PresenceStore {
       const expiresAt = now + this.parkedStateSeconds * 1000;
       let ofChannel = this.parked.get(channel);
       if (!ofChannel) this.parked.set(channel, (ofChannel = new Map()));
-      const entry: ParkedState = { kind: 'parked', channel, uuid, expiresAt, scheduledAt: expiresAt, state: newState };
+      const entry: ParkedState = { kind: 'parked', channel, uuid, expiresAt, scheduledAt: expiresAt, heapIndex: -1, state: newState };
       ofChannel.set(uuid, entry);
-      this.parkedCount++;
-      this.queue.push(expiresAt, entry);
+      this.queue.push(entry);
     }
-    this.compactIfStale();
   }
 
   /** `uuid`'s state on `channel`, present or not; `undefined` when none. */
@@ -232,41 +283,42 @@ export class PresenceStore {
 
   /** Channels `uuid` is present on. */
   whereNow(uuid: string): string[] {
-    return [...(this.channelsByUuid.get(uuid) ?? [])];
+    return this.channelsByUuid.get(uuid);
+  }
+
+  /** Whether something is due now. */
+  hasDue(): boolean {
+    return this.queue.isDue(this.clock.now());
   }
 
   /**
-   * Times out what is due, emitting `timeout`: at most `budget` queue entries, so a caller can
-   * spread a mass timeout over several turns of the event loop. Costs O(log n) per entry looked
-   * at; nothing when nothing is due.
+   * Times out what is due, emitting `timeout`: at most `budget` queue entries, and none once
+   * `performance.now()` passes `deadline` (checked every {@link CLOCK_CHECK_EVERY} entries), so a
+   * caller can spread a mass timeout over several turns of the event loop. Costs O(log n) per
+   * entry looked at; nothing when nothing is due.
    *
    * @returns `true` when nothing due is left.
    */
-  expire(budget = Infinity): boolean {
+  expire(budget = Infinity, deadline = Infinity): boolean {
     const now = this.clock.now();
+    const queue = this.queue;
     let left = budget;
-    for (let due = this.queue.popDue(now); due; due = left > 0 ? this.queue.popDue(now) : undefined) {
+    let untilCheck = CLOCK_CHECK_EVERY;
+    for (let entry = queue.peek(); entry !== undefined && entry.scheduledAt <= now && left > 0; entry = queue.peek()) {
       left--;
-      const entry = due.item;
-      if (!this.isCurrent(entry) || entry.scheduledAt !== due.at) continue; // stale deadline
+      if (--untilCheck === 0) {
+        untilCheck = CLOCK_CHECK_EVERY;
+        if (performance.now() >= deadline) left = 0;
+      }
       if (entry.expiresAt > now) {
-        this.schedule(entry, entry.expiresAt); // a heartbeat extended it since it was queued
+        queue.reschedule(entry, entry.expiresAt); // a heartbeat extended it since it was scheduled
         continue;
       }
+      queue.popDue(now);
       if (entry.kind === 'present') this.remove(entry, 'timeout', now);
       else this.takeParked(entry.channel, entry.uuid);
     }
-    return !this.queue.isDue(now);
-  }
-
-  private schedule(entry: Entry, at: number): void {
-    entry.scheduledAt = at;
-    this.queue.push(at, entry);
-  }
-
-  private isCurrent(entry: Entry): boolean {
-    const map = entry.kind === 'present' ? this.channels : this.parked;
-    return map.get(entry.channel)?.get(entry.uuid) === entry;
+    return !queue.isDue(now);
   }
 
   private takeParked(channel: string, uuid: string): ParkedState | undefined {
@@ -275,7 +327,7 @@ export class PresenceStore {
     if (!entry) return undefined;
     ofChannel!.delete(uuid);
     if (ofChannel!.size === 0) this.parked.delete(channel);
-    this.parkedCount--;
+    this.queue.remove(entry);
     return entry;
   }
 
@@ -285,27 +337,9 @@ export class PresenceStore {
     occupants.delete(uuid);
     if (occupants.size === 0) this.channels.delete(channel);
     this.occupantCount--;
-    const ofUuid = this.channelsByUuid.get(uuid)!;
-    ofUuid.delete(channel);
-    if (ofUuid.size === 0) this.channelsByUuid.delete(uuid);
+    this.channelsByUuid.delete(uuid, channel);
+    this.queue.remove(occupant);
     this.event(channel, action, uuid, occupants.size, occupant.state, now);
-  }
-
-  /**
-   * Leaves and shortened timeouts leave dead entries in the queue until their deadline. Rebuilding
-   * from the live records once the dead ones outnumber them keeps memory proportional to presence
-   * (amortised O(1) per operation) even under join/leave churn.
-   */
-  private compactIfStale(): void {
-    const live = this.occupantCount + this.parkedCount;
-    if (this.queue.size <= 2 * live + COMPACTION_SLACK) return;
-    const deadlines: Deadline<Entry>[] = [];
-    for (const map of [this.channels, this.parked] as Map<string, Map<string, Entry>>[]) {
-      for (const entries of map.values()) {
-        for (const entry of entries.values()) deadlines.push({ at: entry.scheduledAt, item: entry });
-      }
-    }
-    this.queue.rebuild(deadlines);
   }
 
   private event(

@@ -28,10 +28,14 @@ export interface EmulatorClock {
  * ```
  */
 export interface EmulatorKeyset {
+  /** The subscribe key requests name in their path (`/v2/presence/sub-key/<subscribeKey>/…`). */
   readonly subscribeKey: string;
   /** Part of the signed text; an unset key is signed as the string `undefined`, as the JS SDK does. */
   readonly publishKey?: string;
-  /** When set, requests on this keyset need a valid v2 `signature` and a fresh `timestamp`. */
+  /**
+   * When set, requests on this keyset need a valid v2 `signature` and a fresh `timestamp` (within
+   * {@link EmulatorOptions.signatureWindowSeconds}), and a signature is accepted only once.
+   */
   readonly secretKey?: string;
 }
 
@@ -62,8 +66,19 @@ export interface EmulatorOptions {
   keysets?: readonly EmulatorKeyset[];
   /** A request whose headers or body have not arrived after this many ms is answered 408 and dropped; default 10000. */
   requestTimeoutMs?: number;
-  /** How far (seconds) a signed request's `timestamp` may be from the clock; default 60. */
+  /**
+   * How far (seconds) a signed request's `timestamp` may be from the clock, in the past or the
+   * future; default 60. Within that window each signature is accepted once: a replay gets the
+   * Access Manager 403 `Signature Already Used` (see {@link EmulatorOptions.rejectReplayedSignatures}).
+   */
   signatureWindowSeconds?: number;
+  /**
+   * Whether a signed request whose `signature` was already accepted within the timestamp window is
+   * refused (403); default `true`. The official SDKs send a fresh `requestid` with every request,
+   * so their signatures never repeat; turn this off for a client that may send the very same
+   * signed request twice within one second.
+   */
+  rejectReplayedSignatures?: boolean;
   /** Receives one line per answered request (the CLI's `--verbose`); `auth` and `signature` values are redacted. */
   log?: (line: string) => void;
   /**
@@ -87,7 +102,86 @@ export interface EmulatorOptions {
    * last timetoken receives everything after it (as long as it is still kept); default 1000.
    */
   eventBufferSize?: number;
+  /**
+   * Most channels plus channel groups one request may name (path channels, `channel-group`, and a
+   * channel registry `add` / `remove` list, each counted on its own); beyond it the request is
+   * answered 400 `Too many channels` in the body style of the service it addressed, and not
+   * processed. Default 500.
+   */
+  maxChannelsPerRequest?: number;
+  /**
+   * Most connections served at once. A connection beyond it is accepted, but its first request is
+   * answered `503` with the Balancer body `{"message":"Too many connections","error":true,
+   * "service":"Balancer","status":503}`, `Retry-After: 1` and `Connection: close`, and then closed;
+   * the request is not processed. Default 1024.
+   */
+  maxConnections?: number;
+  /** Faults to inject from the start (see {@link EmulatorFaults}); off by default. Change them later with {@link Emulator.setFaults}. */
+  faults?: EmulatorFaults;
 }
+
+/**
+ * Faults the emulator injects, to test how clients cope with a flaky service. Off unless given
+ * (in {@link EmulatorOptions.faults}, with {@link Emulator.setFaults}, or the CLI's `--faults`).
+ *
+ * For every request whose operation is covered, the emulator decides on arrival, with a seeded
+ * PRNG (mulberry32), whether it is faulted and how: the rates are shares of covered requests and
+ * are exclusive (their sum must not exceed 1), so one request gets at most one of `errorRate`,
+ * `resetRate`, `hangRate`, `truncateRate`, `garbageRate`, `false200Rate`. Each covered request
+ * draws the same number of values whatever the outcome, so the same seed and the same order of
+ * covered requests give the same faults; requests to operations not covered draw nothing.
+ *
+ * A faulted request is **not processed**: no presence changes, no events, no implicit heartbeat.
+ * Latency applies to every covered request (faulted or not) before anything else happens; a request
+ * whose client gives up during the delay is dropped unprocessed. Faulted requests appear on
+ * {@link Emulator.requests$} with {@link EmulatorRequestRecord.fault} set.
+ *
+ * @example
+ * ```ts
+ * // A third of heartbeats fail (500/503/429 with Retry-After: 2), every request waits 20–80 ms.
+ * const emulator = await startEmulator({
+ *   faults: { seed: 42, operations: ['heartbeat'], errorRate: 1 / 3, retryAfterSeconds: 2, latencyMs: [20, 80] },
+ * });
+ * emulator.setFaults({ resetRate: 0.1 }); // now 10 % of every request but /time/0 is reset
+ * emulator.setFaults(undefined);          // healthy again
+ * ```
+ */
+export interface EmulatorFaults {
+  /** PRNG seed; the same seed and request order give the same faults. Default 1. */
+  readonly seed?: number;
+  /** Operations the faults apply to (EmulatorOperation values). Default: every one except 'time'. */
+  readonly operations?: readonly EmulatorOperation[];
+  /** Added latency before answering, ms: a number, or [min, max] drawn per request. */
+  readonly latencyMs?: number | readonly [number, number];
+  /** Share (0..1) of requests answered with an error status drawn from `errorStatuses`. */
+  readonly errorRate?: number;
+  /** Default [500, 503, 429]. 429 and 503 carry `Retry-After: retryAfterSeconds`. Bodies: the protocol's JSON error bodies. */
+  readonly errorStatuses?: readonly number[];
+  /** Default 1. */
+  readonly retryAfterSeconds?: number;
+  /** Share of requests whose connection is destroyed without an answer (client sees ECONNRESET). */
+  readonly resetRate?: number;
+  /** Share of requests never answered (held until the client gives up or the emulator closes). */
+  readonly hangRate?: number;
+  /** Share answered 200 with a truncated JSON body. */
+  readonly truncateRate?: number;
+  /** Share answered 200 with a non-JSON body (an HTML page, text/html). */
+  readonly garbageRate?: number;
+  /** Share answered HTTP 200 with an error body `{"status":503,"message":"Service Unavailable","error":1,"service":"Presence"}` ("false 200"). */
+  readonly false200Rate?: number;
+}
+
+/**
+ * How a request was faulted (see {@link EmulatorFaults}): `error` (an error status), `reset` (the
+ * connection destroyed), `hang` (never answered), `truncate` (200, JSON cut short), `garbage` (200,
+ * an HTML page), `false200` (200 with an error body).
+ *
+ * @example
+ * ```ts
+ * const resets = records.filter((r) => r.fault === 'reset').length;
+ * ```
+ */
+export type EmulatorFaultKind = 'error' | 'reset' | 'hang' | 'truncate' | 'garbage' | 'false200';
 
 /**
  * A presence change as it happens: what the service would announce on `<channel>-pnpres` in
@@ -102,10 +196,13 @@ export interface EmulatorOptions {
  * ```
  */
 export interface EmulatorPresenceEvent {
+  /** The keyset the change happened in. */
   readonly subscribeKey: string;
   /** The channel itself, without the `-pnpres` suffix. */
   readonly channel: string;
+  /** What happened: arrival, explicit leave, presence timeout, or new state. */
   readonly action: 'join' | 'leave' | 'timeout' | 'state-change';
+  /** Whose presence changed. */
   readonly uuid: string;
   /** Occupancy of the channel after the change. */
   readonly occupancy: number;
@@ -138,25 +235,33 @@ export type EmulatorOperation =
 
 /**
  * One answered request, as seen on {@link Emulator.requests$}. A held subscribe is recorded when
- * it is answered; one the client abandoned is not recorded.
+ * it is answered; one the client abandoned is not recorded. A faulted request is recorded when the
+ * fault is applied, with {@link EmulatorRequestRecord.fault} set.
  *
- * `query` holds the decoded values as received (including `auth` and `signature`, so tests can
- * check what a client sent; only the log redacts them). A key sent without `=` has the value `''`.
+ * `query` holds the decoded values as received, except credentials: the values of `auth` and
+ * `signature` are replaced by `***` (the keys stay, so a test can still check they were sent), so
+ * no record carries a credential. A key sent without `=` has the value `''`.
  *
  * @example
  * ```ts
  * const record: EmulatorRequestRecord = {
- *   method: 'GET', path: '/v2/presence/sub-key/demo/uuid/alice', query: { uuid: 'bob' }, status: 200, operation: 'whereNow',
+ *   method: 'GET', path: '/v2/presence/sub-key/demo/uuid/alice', query: { uuid: 'bob', auth: '***' }, status: 200, operation: 'whereNow',
  * };
  * ```
  */
 export interface EmulatorRequestRecord {
+  /** The HTTP method, e.g. `GET` (empty for a request Node could not parse). */
   readonly method: string;
   /** The path as sent, still percent-encoded. */
   readonly path: string;
+  /** The query parameters, decoded; `auth` and `signature` values are `***`. */
   readonly query: Readonly<Record<string, string>>;
+  /** The HTTP status sent; `0` when nothing was (a `reset` or `hang` fault). */
   readonly status: number;
+  /** What the request asked for. */
   readonly operation: EmulatorOperation;
+  /** Set when the request was faulted (see {@link EmulatorFaults}); absent otherwise. */
+  readonly fault?: EmulatorFaultKind;
 }
 
 /**
@@ -174,6 +279,7 @@ export interface EmulatorRequestRecord {
 export interface Emulator {
   /** Base URL, e.g. `http://127.0.0.1:8090`; with the SDK use `origin: url.slice('http://'.length), ssl: false`. */
   readonly url: string;
+  /** The TCP port listened on (the one picked when {@link EmulatorOptions.port} was `0`); it stays the same across {@link Emulator.suspend} and {@link Emulator.resume}. */
   readonly port: number;
   /** Hot: join, leave, timeout and state-change events as they happen. Completes on {@link Emulator.close}. */
   readonly events$: Observable<EmulatorPresenceEvent>;
@@ -190,6 +296,36 @@ export interface Emulator {
   openConnections(): number;
   /** Subscribe long-polls currently held (waiting for messages or their timeout). */
   heldSubscribes(): number;
+  /**
+   * Replaces the injected faults (`undefined` turns them off), with a fresh PRNG from their seed.
+   * Throws a `RangeError` for invalid faults, leaving the current ones in place.
+   *
+   * @example
+   * ```ts
+   * emulator.setFaults({ seed: 7, errorRate: 0.5, errorStatuses: [503] });
+   * ```
+   */
+  setFaults(faults: EmulatorFaults | undefined): void;
+  /**
+   * The server goes away: stops listening and destroys every open connection (held subscribes and
+   * hung requests included; clients see a reset, and new connections are refused) but keeps all
+   * state. Presence expiry and interval messages keep running meanwhile, so a user whose
+   * heartbeats cannot get through times out, as on the real service. Resolves once no socket is
+   * left. Calling it while suspended does nothing.
+   *
+   * @example
+   * ```ts
+   * await emulator.suspend();
+   * await new Promise((resolve) => setTimeout(resolve, 10_000)); // clients get ECONNREFUSED
+   * await emulator.resume(); // same URL, same presence
+   * ```
+   */
+  suspend(): Promise<void>;
+  /**
+   * Listens again on the same host and port after {@link Emulator.suspend}; does nothing when not
+   * suspended. Rejects if the port was taken meanwhile (the emulator stays suspended; try again).
+   */
+  resume(): Promise<void>;
   /**
    * Stops listening, answers every held subscribe with no messages, closes every socket, completes
    * `events$` and `requests$`. Safe to call twice.

@@ -3,6 +3,7 @@ import PubNub from 'pubnub';
 import { startEmulator, type Emulator } from '../../lib/emulator';
 import { canonicalQuery, encodeNames } from '../../lib/transport/encoding';
 import { signV2 } from '../../lib/transport/signature';
+import { ReplayGuard } from '../../lib/emulator/signature-check';
 import { ManualClock, ok, randomKey, request, sdkFor } from '../helpers/emulator';
 
 const signed = { subscribeKey: randomKey(), publishKey: 'pub-c-signed', secretKey: 'sec-c-signed' };
@@ -112,6 +113,67 @@ it('rejects a wrong signature, or a right one for another request, with Invalid 
     const response = await request(emulator, url);
     expect({ status: response.status, body: response.json }).toEqual({ status: 403, body: invalidSignature });
   }
+});
+
+describe('replays', () => {
+  const signatureReused = { message: 'Signature Already Used', error: true, service: 'Access Manager', status: 403 };
+
+  it('a signature already accepted within the window is refused 403, and the replay is not processed', async () => {
+    const events: unknown[] = [];
+    const watching = emulator.events$.subscribe((event) => events.push(event));
+    const leave = signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/leave`, { uuid: 'victim', timestamp: seconds() });
+    await ok(emulator, signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/heartbeat`, { uuid: 'victim', timestamp: seconds() }));
+
+    expect((await request(emulator, leave)).status).toBe(200);
+    await ok(emulator, signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/heartbeat`, { uuid: 'victim', heartbeat: '60', timestamp: seconds() }));
+    clock.advance(30_000); // still inside the 60 s window
+    const replay = await request(emulator, leave);
+
+    expect({ status: replay.status, body: replay.json }).toEqual({ status: 403, body: signatureReused });
+    expect(replay.contentType).toBe('text/javascript; charset=UTF-8');
+    expect(events.map((event) => (event as { action: string }).action)).toEqual(['join', 'leave', 'join']);
+    watching.unsubscribe();
+  });
+
+  it('outside the window the timestamp check refuses it (Forbidden), past or future', async () => {
+    const path = `/v2/presence/sub-key/${signed.subscribeKey}/channel/a/heartbeat`;
+    const replayed = signedPath(path, { uuid: 'alice', timestamp: seconds() });
+    expect((await request(emulator, replayed)).status).toBe(200);
+
+    clock.advance(61_000);
+    expect((await request(emulator, replayed)).json).toEqual(forbidden(['a']));
+    clock.advance(-122_000);
+    expect((await request(emulator, replayed)).json).toEqual(forbidden(['a']));
+    clock.advance(61_000);
+  });
+
+  it('a wrong signature is not remembered: it stays Invalid Signature', async () => {
+    const path = `/v2/presence/sub-key/${signed.subscribeKey}/channel/a/heartbeat?uuid=alice&timestamp=${seconds()}&signature=v2.nonsense`;
+    for (let i = 0; i < 2; i++) expect((await request(emulator, path)).json).toEqual(invalidSignature);
+  });
+
+  it('rejectReplayedSignatures: false accepts the same signed request again', async () => {
+    const lenient = await startEmulator({ clock, keysets: [signed], rejectReplayedSignatures: false });
+    try {
+      const url = signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/a`, { uuid: 'me', timestamp: seconds() });
+      expect((await request(lenient, url)).status).toBe(200);
+      expect((await request(lenient, url)).status).toBe(200);
+    } finally {
+      await lenient.close();
+    }
+  });
+
+  it('remembers each signature for twice the window plus a second, and no more than its capacity', () => {
+    const guard = new ReplayGuard(3);
+    expect(guard.admit('s1', 0, 60)).toBe(true);
+    expect(guard.admit('s1', 120_999, 60)).toBe(false);
+    expect(guard.admit('s1', 121_000, 60)).toBe(true); // forgotten, then remembered again
+    expect(guard.size).toBe(1);
+    for (const signature of ['s2', 's3', 's4']) expect(guard.admit(signature, 121_000, 60)).toBe(true);
+    expect(guard.size).toBe(3); // s1, the oldest, made room
+    expect(guard.admit('s1', 121_000, 60)).toBe(true);
+    expect(guard.admit('s4', 121_000, 60)).toBe(false);
+  });
 });
 
 it('does not ask for a signature on /time/0 or on keysets without a secret', async () => {

@@ -2,36 +2,60 @@
 import fc from 'fast-check';
 import type { EmulatorPresenceEvent } from '../../lib/emulator';
 import { ChannelGroups } from '../../lib/emulator/channel-groups';
-import { ExpiryQueue } from '../../lib/emulator/expiry-queue';
+import { DeadlineHeap } from '../../lib/emulator/expiry-queue';
 import { RequestQuery } from '../../lib/emulator/query';
-import { pythonJson } from '../../lib/emulator/responses';
+import { pythonJson, replies } from '../../lib/emulator/responses';
 import { matchRoute } from '../../lib/emulator/router';
 import { heartbeatStates } from '../../lib/emulator/state';
-import { PresenceStore } from '../../lib/emulator/store';
+import { CLOCK_CHECK_EVERY, PresenceStore } from '../../lib/emulator/store';
 import { ManualClock } from '../helpers/emulator';
 
-describe('ExpiryQueue', () => {
+describe('DeadlineHeap', () => {
+  const record = (scheduledAt: number, id: number) => ({ scheduledAt, heapIndex: -1, id });
+
   it('pops due deadlines in time order, whatever the push order', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 1_000 })), fc.integer({ min: 0, max: 1_000 }), (times, now) => {
-        const queue = new ExpiryQueue<number>();
-        times.forEach((at, i) => queue.push(at, i));
+        const heap = new DeadlineHeap<ReturnType<typeof record>>();
+        times.forEach((at, i) => heap.push(record(at, i)));
         const popped: number[] = [];
-        for (let due = queue.popDue(now); due; due = queue.popDue(now)) popped.push(due.at);
+        for (let due = heap.popDue(now); due; due = heap.popDue(now)) popped.push(due.scheduledAt);
         expect(popped).toEqual(times.filter((at) => at <= now).sort((a, b) => a - b));
-        expect(queue.size).toBe(times.filter((at) => at > now).length);
+        expect(heap.size).toBe(times.filter((at) => at > now).length);
       }),
     );
   });
 
-  it('rebuild heapifies any array', () => {
+  it('removes and re-keys any record in place, keeping the order', () => {
+    type Op = { kind: 'push'; at: number } | { kind: 'remove'; pick: number } | { kind: 'reschedule'; pick: number; at: number };
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('push' as const), at: fc.integer({ min: 0, max: 100 }) }),
+      fc.record({ kind: fc.constant('remove' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('reschedule' as const), pick: fc.nat(), at: fc.integer({ min: 0, max: 100 }) }),
+    );
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1_000 })), (times) => {
-        const queue = new ExpiryQueue<null>();
-        queue.rebuild(times.map((at) => ({ at, item: null })));
+      fc.property(fc.array(op, { maxLength: 80 }), (ops: Op[]) => {
+        const heap = new DeadlineHeap<ReturnType<typeof record>>();
+        const live: ReturnType<typeof record>[] = [];
+        ops.forEach((step, id) => {
+          if (step.kind === 'push') {
+            const item = record(step.at, id);
+            heap.push(item);
+            live.push(item);
+          } else if (live.length > 0) {
+            const item = live[step.pick % live.length];
+            if (step.kind === 'remove') {
+              heap.remove(item);
+              heap.remove(item); // twice is harmless
+              live.splice(live.indexOf(item), 1);
+              expect(item.heapIndex).toBe(-1);
+            } else heap.reschedule(item, step.at);
+          }
+        });
+        expect(heap.size).toBe(live.length);
         const popped: number[] = [];
-        for (let due = queue.popDue(Infinity); due; due = queue.popDue(Infinity)) popped.push(due.at);
-        expect(popped).toEqual([...times].sort((a, b) => a - b));
+        for (let due = heap.popDue(Infinity); due; due = heap.popDue(Infinity)) popped.push(due.scheduledAt);
+        expect(popped).toEqual(live.map((item) => item.scheduledAt).sort((a, b) => a - b));
       }),
     );
   });
@@ -93,13 +117,41 @@ describe('PresenceStore', () => {
     expect(store.queuedDeadlines).toBe(2);
   });
 
-  it('compacts stale deadlines under join/leave churn', () => {
+  it('holds no deadline for what left, under join/leave churn and parked state', () => {
     for (let i = 0; i < 20_000; i++) {
       store.heartbeat(`u${i % 10}`, ['lobby'], 300);
       store.leave(`u${i % 10}`, ['lobby']);
     }
     expect(store.size).toBe(0);
-    expect(store.queuedDeadlines).toBeLessThanOrEqual(1024 + 2);
+    expect(store.queuedDeadlines).toBe(0);
+    store.setState('ghost', ['a', 'b'], { x: 1 });
+    expect(store.queuedDeadlines).toBe(2);
+    store.heartbeat('ghost', ['a'], 10); // takes the parked state along
+    store.leave('ghost', ['a', 'b']);
+    expect(store.queuedDeadlines).toBe(0);
+  });
+
+  it('where now of a uuid moving between one and several channels', () => {
+    store.heartbeat('a', ['x'], 10);
+    store.heartbeat('a', ['y', 'x'], 10);
+    expect(store.whereNow('a')).toEqual(['x', 'y']);
+    store.leave('a', ['x']);
+    expect(store.whereNow('a')).toEqual(['y']);
+    store.leave('a', ['y']);
+    expect(store.whereNow('a')).toEqual([]);
+    store.leave('a', ['y']);
+    expect(store.whereNow('a')).toEqual([]);
+  });
+
+  it('a time-limited expire stops early and reports what is left', () => {
+    for (let i = 0; i < 1_000; i++) store.heartbeat(`u${i}`, ['lobby'], 1);
+    clock.advance(1_000);
+    expect(store.expire(Infinity, 0)).toBe(false); // the deadline has passed: one batch, then stop
+    expect(store.size).toBe(1_000 - CLOCK_CHECK_EVERY);
+    expect(store.expire(100)).toBe(false);
+    expect(store.size).toBe(1_000 - CLOCK_CHECK_EVERY - 100);
+    expect(store.expire()).toBe(true);
+    expect(store.size).toBe(0);
   });
 
   it('occupancy in events is after the change', () => {
@@ -188,6 +240,17 @@ describe('pythonJson', () => {
 
   it('round-trips any JSON value', () => {
     fc.assert(fc.property(fc.jsonValue(), (value) => expect(JSON.parse(pythonJson(value))).toEqual(JSON.parse(JSON.stringify(value)))));
+  });
+
+  it('the here-now fast path lays out exactly what pythonJson does', () => {
+    const names = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('a"b', 'a\\b', 'é', '\u0001', 'plain-uuid'));
+    fc.assert(
+      fc.property(fc.array(names, { maxLength: 8 }), fc.nat(), (uuids, occupancy) => {
+        expect(replies.hereNowSingle({ uuids, occupancy }).body).toBe(
+          pythonJson({ status: 200, message: 'OK', service: 'Presence', uuids, occupancy }),
+        );
+      }),
+    );
   });
 });
 

@@ -1,0 +1,142 @@
+/**
+ * The fault suite: the emulator's fault injection (deterministic under a seed) against every
+ * stream and one-shot call, over real HTTP with short intervals. What must hold under each fault:
+ * heartbeat$ keeps its user present, reports failures as events and still leaves; polled streams
+ * emit nothing that did not happen; every call ends in a value or a typed error within its time.
+ */
+import { firstValueFrom, type Observable, type Subscription } from 'rxjs';
+import { startEmulator, type Emulator, type EmulatorFaults, type EmulatorPresenceEvent } from '../../lib/emulator';
+import { isPresenceError } from '../../lib/errors';
+import { Keyset } from '../../lib/keyset';
+import { Presence } from '../../lib/presence';
+import type { HeartbeatEvent } from '../../lib/streams/heartbeat-events';
+import type { PresenceEvent } from '../../lib/types';
+import { randomKey, waitFor } from '../helpers/emulator';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let emulator: Emulator;
+let key: string;
+let serverEvents: EmulatorPresenceEvent[];
+const subscriptions: Subscription[] = [];
+
+beforeEach(async () => {
+  emulator = await startEmulator({ hereNowCacheMs: 0 });
+  key = randomKey();
+  serverEvents = [];
+  subscriptions.push(emulator.events$.subscribe((e) => serverEvents.push(e)));
+});
+afterEach(async () => {
+  for (const s of subscriptions.splice(0)) s.unsubscribe();
+  emulator.setFaults(undefined);
+  await emulator.close();
+});
+
+const client = (userId: string, options: { requestTimeoutMs?: number; attempts?: number } = {}) =>
+  new Presence({
+    defaultKeyset: new Keyset({ subscribeKey: key, userId }),
+    origin: emulator.url,
+    requestTimeoutMs: options.requestTimeoutMs ?? 1000,
+    retry: { attempts: options.attempts ?? 3, baseDelayMs: 50, maxDelayMs: 200 },
+  });
+
+/** Every fault kind, at a rate that still lets some requests through. */
+const FAULTS: Array<[string, EmulatorFaults]> = [
+  ['latency', { latencyMs: [50, 250] }],
+  ['500/503/429 with Retry-After', { errorRate: 0.5, retryAfterSeconds: 0 }],
+  ['connection resets', { resetRate: 0.5 }],
+  ['hangs', { hangRate: 0.3 }],
+  ['truncated bodies', { truncateRate: 0.5 }],
+  ['non-JSON bodies', { garbageRate: 0.5 }],
+  ['false 200s', { false200Rate: 0.5 }],
+];
+
+/** The same faults with every rate capped. */
+const scaled = (faults: EmulatorFaults, cap: number): EmulatorFaults =>
+  Object.fromEntries(Object.entries(faults).map(([k, v]) => [k, k.endsWith('Rate') && typeof v === 'number' ? Math.min(v, cap) : v]));
+
+describe.each(FAULTS)('under %s', (_name, faults) => {
+  it('heartbeat$ keeps its user present, reports failures, and its leave lands once the service answers', async () => {
+    const alice = client('alice');
+    const events: HeartbeatEvent[] = [];
+    const beating = alice.heartbeat$({ channels: ['lobby'], heartbeat: 3, interval: 0.5, retryDelay: 0.1 }).subscribe({ next: (e) => events.push(e) });
+    await waitFor(() => events.some((e) => e.type === 'ok'), 3000, 'a first heartbeat');
+    emulator.setFaults({ seed: 7, operations: ['heartbeat', 'leave'], ...faults });
+    await sleep(5000); // longer than the 3 s presence timeout
+    expect(serverEvents.filter((e) => e.uuid === 'alice' && e.action !== 'join')).toEqual([]);
+    if (faults.latencyMs === undefined) expect(events.some((e) => e.type === 'failed' && isPresenceError(e.error))).toBe(true);
+    // Leaving into the faults: the leave is retried and lands when the faults stop.
+    beating.unsubscribe();
+    await sleep(300);
+    emulator.setFaults(undefined);
+    await waitFor(() => serverEvents.some((e) => e.uuid === 'alice' && e.action === 'leave'), 8000, "alice's leave");
+    expect(serverEvents.filter((e) => e.uuid === 'alice' && e.action === 'timeout')).toEqual([]);
+  }, 20_000);
+
+  it('hereNow$ and presenceEvents$ report nothing that did not happen', async () => {
+    await firstValueFrom(client('bob').announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+    const watcher = client('watcher', { attempts: 1 });
+    const events: PresenceEvent[] = [];
+    const snapshots: number[] = [];
+    // The polled view needs some polls through: at most a third of them fail here.
+    emulator.setFaults({ seed: 11, operations: ['hereNow'], ...scaled(faults, 0.3) });
+    subscriptions.push(watcher.presenceEvents$({ channels: ['lobby'], interval: 3 }).subscribe((e) => events.push(e)));
+    subscriptions.push(watcher.hereNow$({ channels: ['lobby', 'other'], interval: 3 }).subscribe((r) => snapshots.push(r.totalOccupancy)));
+    await sleep(4000);
+    await firstValueFrom(client('carol').announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+    await waitFor(() => events.some((e) => e.uuid === 'carol'), 12_000, "carol's join");
+    expect(events.map((e) => `${e.action} ${e.uuid}`)).toEqual(['join bob', 'join carol']);
+    expect(snapshots.every((n) => n === 1 || n === 2)).toBe(true);
+  }, 25_000);
+
+  it('every one-shot call ends in a value or a typed error, within its time', async () => {
+    emulator.setFaults({ seed: 3, ...faults });
+    const me = client('me', { requestTimeoutMs: 400, attempts: 2 });
+    const calls: Array<() => Observable<unknown>> = [
+      () => me.hereNow({ channels: ['lobby'] }),
+      () => me.whereNow(),
+      () => me.announceHeartbeat({ channels: ['lobby'] }),
+      () => me.setState({ a: 1 }, { channels: ['lobby'] }),
+      () => me.getState({ channels: ['lobby'] }),
+      () => me.channelGroups.listGroups(),
+    ];
+    for (let round = 0; round < 3; round++) {
+      for (const call of calls) {
+        const started = Date.now();
+        const outcome = await firstValueFrom(call()).then(
+          () => 'value',
+          (error: unknown) => (isPresenceError(error) ? error.category : `untyped: ${String(error)}`),
+        );
+        expect(outcome).not.toMatch(/^untyped/);
+        // Two tries of 400 ms, a backoff of at most 200 ms, and slack for the machine.
+        expect(Date.now() - started).toBeLessThan(1600);
+      }
+    }
+  }, 30_000);
+});
+
+it('every stream survives the service going away for 10 s', async () => {
+  const alice = client('alice');
+  const watcher = client('watcher');
+  const beats: HeartbeatEvent[] = [];
+  const polled: PresenceEvent[] = [];
+  const live: PresenceEvent[] = [];
+  const errors: unknown[] = [];
+  const onError = (e: unknown) => errors.push(e);
+  subscriptions.push(alice.heartbeat$({ channels: ['lobby'], heartbeat: 20, interval: 2, retryDelay: 0.5 }).subscribe({ next: (e) => beats.push(e), error: onError }));
+  subscriptions.push(watcher.presenceEvents$({ channels: ['lobby'], interval: 3 }).subscribe({ next: (e) => polled.push(e), error: onError }));
+  subscriptions.push(watcher.events$({ channels: ['lobby'], initial: 'skip', reconnectDelay: 0.5 }).subscribe({ next: (e) => live.push(e), error: onError }));
+  await waitFor(() => polled.some((e) => e.uuid === 'alice'), 5000, 'alice seen by polling');
+
+  await emulator.suspend();
+  await sleep(10_000);
+  await emulator.resume();
+
+  await waitFor(() => beats.filter((e) => e.type === 'ok').length >= 3, 8000, 'heartbeats again');
+  await firstValueFrom(client('bob').announceHeartbeat({ channels: ['lobby'] }));
+  await waitFor(() => polled.some((e) => e.uuid === 'bob') && live.some((e) => e.uuid === 'bob'), 10_000, 'bob seen by both watchers');
+  expect(errors).toEqual([]);
+  expect(beats.some((e) => e.type === 'failed')).toBe(true);
+  expect(polled.filter((e) => e.action !== 'join')).toEqual([]);
+  expect(serverEvents.filter((e) => e.uuid === 'alice' && e.action === 'timeout')).toEqual([]);
+}, 40_000);
