@@ -1,0 +1,16 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+// `npm run docs` must build without a warning: every export documented, every referenced type
+// exported, every link resolvable. Validation only (`--emit none`), so nothing is written.
+it('the API docs build without warnings', async () => {
+  const typedoc = join(__dirname, '..', 'node_modules', 'typedoc', 'bin', 'typedoc');
+  const { stdout, stderr } = await run(process.execPath, [typedoc, '--logLevel', 'Warn', '--emit', 'none'], {
+    cwd: join(__dirname, '..'),
+    timeout: 120_000,
+  });
+  expect(`${stdout}${stderr}`.replace(/\x1b\[[0-9;]*m/g, '').trim()).toBe('');
+}, 150_000);
