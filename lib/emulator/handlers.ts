@@ -105,6 +105,18 @@ const pageOf = (query: RequestQuery): Page => {
   };
 };
 
+/**
+ * What identifies a here-now answer in the cache. Names are JSON-quoted, so no choice of names
+ * (which may hold any character) can make two different requests share a key.
+ */
+const cacheKey = (kind: string, subscribeKey: string, channels: readonly string[], groups: readonly string[], page: Page): string => {
+  let key = `${kind}|${page.limit}|${page.offset}|${page.includeUuids ? 1 : 0}${page.includeState ? 1 : 0}|${JSON.stringify(subscribeKey)}`;
+  for (const channel of channels) key += JSON.stringify(channel);
+  key += '|';
+  for (const group of groups) key += JSON.stringify(group);
+  return key;
+};
+
 const describeChannel = (store: PresenceStore, channel: string, page: Page): HereNowChannel => {
   const occupancy = store.occupancy(channel);
   if (!page.includeUuids) return { occupancy };
@@ -136,7 +148,7 @@ function hereNow(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext)
   const channels = unique(route.channels);
   const groups = unique(query.list('channel-group'));
   const page = pageOf(query);
-  const key = ctx.cache.enabled ? JSON.stringify(['hereNow', route.subscribeKey, channels, groups, page]) : '';
+  const key = ctx.cache.enabled ? cacheKey('hereNow', route.subscribeKey, channels, groups, page) : '';
   return ctx.cache.remember(key, () => {
     const keyspace = ctx.keyspaces.read(route.subscribeKey);
     if (channels.length === 1 && groups.length === 0) {
@@ -149,7 +161,7 @@ function hereNow(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContext)
 function globalHereNow(subscribeKey: string, query: RequestQuery, ctx: HandlerContext): Reply {
   checkUuid(query.get('uuid'));
   const page = pageOf(query);
-  return ctx.cache.remember(ctx.cache.enabled ? JSON.stringify(['globalHereNow', subscribeKey, page]) : '', () => {
+  return ctx.cache.remember(ctx.cache.enabled ? cacheKey('globalHereNow', subscribeKey, [], [], page) : '', () => {
     const { presence } = ctx.keyspaces.read(subscribeKey);
     return describeChannels(presence, presence.occupiedChannels(), page);
   });

@@ -21,6 +21,8 @@ import type { EmulatorClock } from './types';
  */
 export class HereNowCache {
   private readonly entries = new Map<string, { readonly expiresAt: number; readonly reply: Reply }>();
+  /** When the oldest entry expires: nothing to purge before then. */
+  private nextExpiry = Infinity;
 
   constructor(
     private readonly ttlMs: number,
@@ -40,13 +42,21 @@ export class HereNowCache {
     const hit = this.entries.get(key);
     if (hit) return hit.reply;
     const reply = compute();
-    if (reply.status === 200) this.entries.set(key, { expiresAt: now + this.ttlMs, reply });
+    if (reply.status === 200) {
+      this.entries.set(key, { expiresAt: now + this.ttlMs, reply });
+      if (this.entries.size === 1) this.nextExpiry = now + this.ttlMs;
+    }
     return reply;
   }
 
   private purge(now: number): void {
+    if (now < this.nextExpiry) return;
+    this.nextExpiry = Infinity;
     for (const [key, entry] of this.entries) {
-      if (entry.expiresAt > now) break;
+      if (entry.expiresAt > now) {
+        this.nextExpiry = entry.expiresAt;
+        break;
+      }
       this.entries.delete(key);
     }
   }
