@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import crossFetch from 'cross-fetch';
 import { defer, Observable, retry, throwError, timeout, type RetryConfig } from 'rxjs';
 import { PresenceError, type PresenceOperation } from '../errors';
@@ -146,6 +147,9 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     const query: Record<string, string> = { ...request.query, uuid: request.keys.userId, pnsdk };
     if (request.keys.authKey !== undefined) query.auth = request.keys.authKey;
     if (request.keys.secretKey !== undefined) {
+      // A fresh id makes every signed request unique, so a retry within the same second is not
+      // refused as a replay (the official SDKs send one too).
+      query.requestid = randomUUID();
       query.timestamp = String(now());
       query.signature = signV2({ secretKey: request.keys.secretKey, publishKey: request.keys.publishKey, method: 'GET', path: request.path, query });
     }
