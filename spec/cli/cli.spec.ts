@@ -333,6 +333,26 @@ describe('emulator', () => {
     ]);
   });
 
+  it('injects faults: a request the faults cover fails, and a bad --faults is a usage error', async () => {
+    const controller = new AbortController();
+    let url: string | undefined;
+    let failed: Outcome | undefined;
+    const result = await cli('unused', ['--json', 'emulator', '--port', '0', '--faults', '{"seed":1,"errorRate":1,"errorStatuses":[403],"operations":["whereNow"]}'], {
+      signal: controller.signal,
+      onStdout: (out) => {
+        if (url !== undefined) return;
+        url = (JSON.parse(out.split('\n')[0]!) as { url: string }).url;
+        void cli('demo', ['--origin', url, 'where-now', 'alice']).then((r) => {
+          failed = r;
+          controller.abort();
+        });
+      },
+    });
+    expect(result.code).toBe(0);
+    expectOneLineError(failed!, 1, /^rx-presence: where-now: whereNow failed: 403/);
+    expectOneLineError(await cli('unused', ['emulator', '--port', '0', '--faults', '{"errorRate":2}']), 2, /errorRate/);
+  });
+
   it('a port in use is exit 1 with one line', async () => {
     expectOneLineError(await cli('unused', ['emulator', '--port', String(emulator.port)]), 1, new RegExp(`^rx-presence: emulator: cannot listen on 127\\.0\\.0\\.1:${emulator.port}: .*EADDRINUSE`));
   });

@@ -1,11 +1,12 @@
-import { Command } from 'commander';
-import { startEmulator, type Emulator, type EmulatorPresenceEvent } from '../../emulator';
+import { Command, InvalidArgumentError } from 'commander';
+import { startEmulator, type Emulator, type EmulatorFaults, type EmulatorPresenceEvent } from '../../emulator';
+import { FaultInjector } from '../../emulator/faults';
 import { CommandFailedError } from '../errors';
 import { clock, stateText } from '../format';
 import { untilAborted } from '../invocation';
 import type { CliIo } from '../io';
 import { Output } from '../output';
-import { wholeNumber } from '../parse';
+import { jsonObject, wholeNumber } from '../parse';
 
 /**
  * The emulator's default port, as `rx-presence-emulator`'s.
@@ -22,7 +23,24 @@ interface EmulatorCommandOptions {
   readonly port: number;
   readonly host: string;
   readonly cacheMs?: number;
+  readonly presenceTimeout?: number;
+  readonly announceMax?: number;
+  readonly subscribeTimeoutMs?: number;
+  readonly maxChannels?: number;
+  readonly maxConnections?: number;
+  readonly faults?: EmulatorFaults;
   readonly verbose?: boolean;
+}
+
+/** `--faults '<json>'`: checked by the emulator's own rules now, so a mistake is a usage error. */
+function faultsArgument(text: string): EmulatorFaults {
+  const faults = jsonObject(text) as EmulatorFaults;
+  try {
+    new FaultInjector(faults);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}.`);
+  }
+  return faults;
 }
 
 /**
@@ -58,12 +76,28 @@ export function emulatorCommand(io: CliIo): Command {
     .option('--port <n>', 'TCP port; 0 picks a free one', wholeNumber(0, 65535), EMULATOR_PORT)
     .option('--host <host>', 'interface to bind', '127.0.0.1')
     .option('--cache-ms <ms>', 'here-now answer cache, as the service (0 turns it off; default 3000)', wholeNumber(0, 86_400_000))
+    .option('--presence-timeout <s>', 'presence timeout of a heartbeat without one, seconds (default 300)', wholeNumber(1, 86_400))
+    .option('--announce-max <n>', 'occupancy above which a channel sends interval events (default 20)', wholeNumber(0, 1_000_000))
+    .option('--subscribe-timeout-ms <ms>', 'how long a subscribe long-poll is held (default 280000)', wholeNumber(1, 86_400_000))
+    .option('--max-channels <n>', 'channels and groups per request (default 500)', wholeNumber(1, 1_000_000))
+    .option('--max-connections <n>', 'concurrent connections (default 1024)', wholeNumber(1, 1_000_000))
+    .option('--faults <json>', 'inject faults, deterministic under a seed, e.g. \'{"seed":7,"errorRate":0.2}\'', faultsArgument)
     .option('--verbose', 'also print every request')
     .action(async (options: EmulatorCommandOptions, command: Command) => {
       const out = new Output(io, command.optsWithGlobals<{ json?: boolean }>().json === true);
       let emulator: Emulator;
       try {
-        emulator = await startEmulator({ port: options.port, host: options.host, ...(options.cacheMs === undefined ? {} : { hereNowCacheMs: options.cacheMs }) });
+        emulator = await startEmulator({
+          port: options.port,
+          host: options.host,
+          ...(options.cacheMs === undefined ? {} : { hereNowCacheMs: options.cacheMs }),
+          ...(options.presenceTimeout === undefined ? {} : { defaultPresenceTimeout: options.presenceTimeout }),
+          ...(options.announceMax === undefined ? {} : { announceMax: options.announceMax }),
+          ...(options.subscribeTimeoutMs === undefined ? {} : { subscribeTimeoutMs: options.subscribeTimeoutMs }),
+          ...(options.maxChannels === undefined ? {} : { maxChannelsPerRequest: options.maxChannels }),
+          ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+          ...(options.faults === undefined ? {} : { faults: options.faults }),
+        });
       } catch (error) {
         throw new CommandFailedError(`cannot listen on ${options.host}:${options.port}: ${(error as Error).message}`, { cause: error });
       }
