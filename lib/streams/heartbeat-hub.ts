@@ -36,7 +36,8 @@ const MAX_HEARTBEAT_WAIT_MS = 15_000;
 export interface Membership {
   readonly channels: readonly string[];
   readonly channelGroups: readonly string[];
-  readonly state?: Readonly<Record<string, PresenceState>>;
+  /** Changes when the member's `state$` emits; read at every heartbeat. */
+  state?: Readonly<Record<string, PresenceState>>;
 }
 
 /** The union every request carries, as the loop emits it. */
@@ -101,6 +102,11 @@ export class HeartbeatHub {
     for (const name of member.channelGroups) this.#leaving.channelGroups.delete(name);
     const added = [...this.#channels.add(member.channels), ...this.#groups.add(member.channelGroups)];
     if (added.length > 0) this.#grown.next();
+  }
+
+  /** A member's state changed: announce it at once (and restart the cadence from there). */
+  stateChanged(member: Membership): void {
+    if (this.#members.has(member)) this.#grown.next();
   }
 
   /**

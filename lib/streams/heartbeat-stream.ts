@@ -1,4 +1,4 @@
-import { map, Observable } from 'rxjs';
+import { isObservable, map, Observable } from 'rxjs';
 import { validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
 import type { PresenceContext } from '../operations/context';
@@ -26,8 +26,11 @@ export interface HeartbeatStreamOptions extends KeysetChoice {
   readonly heartbeat?: number;
   /** Seconds between heartbeats. Default `heartbeat / 2 - 1` (149 for 300), as PubNub's SDKs, but at least `heartbeat / 4`. */
   readonly interval?: number;
-  /** State per channel or group, sent with every heartbeat so the service keeps it. */
-  readonly state?: Readonly<Record<string, PresenceState>>;
+  /**
+   * State per channel or group, sent with every heartbeat so the service keeps it. An Observable
+   * of it changes the state while present: each emission is announced at once.
+   */
+  readonly state?: Readonly<Record<string, PresenceState>> | Observable<Readonly<Record<string, PresenceState>>>;
   /** First retry delay after a transient failure, doubling up to `interval`. Default 1 s. */
   readonly retryDelay?: number;
   /** How long the leave at the end may take. Default 5 s. */
@@ -57,7 +60,9 @@ export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOpt
     if (typeof interval !== 'number' || !(interval > 0) || interval >= heartbeat) {
       throw validationError(operation, `interval must be more than 0 and less than heartbeat (${heartbeat} s), got ${String(interval)}`);
     }
-    if (options.state !== undefined) perChannelStateJson(operation, options.state, target);
+    const state$ = isObservable(options.state) ? options.state : undefined;
+    const fixedState = isObservable(options.state) ? undefined : options.state;
+    if (fixedState !== undefined) perChannelStateJson(operation, fixedState, target);
     const retryDelay = options.retryDelay ?? 1;
     const leaveTimeout = options.leaveTimeout ?? 5;
 
@@ -77,14 +82,35 @@ export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOpt
     const member: Membership = {
       channels: target.channels,
       channelGroups: target.channelGroups,
-      ...(options.state === undefined ? {} : { state: options.state }),
+      ...(fixedState === undefined ? {} : { state: fixedState }),
     };
     const scope = { channels: target.channels, channelGroups: target.channelGroups };
 
     // Listen before claiming, so that the loop is running when the claim asks for an immediate beat.
     const subscription = hub.events$.pipe(map((event): HeartbeatEvent => ({ ...event, ...scope }))).subscribe(subscriber);
-    hub.join(member);
     const joined = hub;
+    let claimed = false;
+    if (state$ !== undefined) {
+      subscription.add(
+        state$.subscribe({
+          next: (state) => {
+            try {
+              perChannelStateJson(operation, state, target);
+            } catch (error) {
+              subscriber.error(error);
+              return;
+            }
+            member.state = state;
+            // A state known before the claim rides on the claim's own immediate heartbeat.
+            if (claimed) joined.stateChanged(member);
+          },
+          error: (error: unknown) => subscriber.error(error),
+        }),
+      );
+    }
+    if (subscriber.closed) return undefined;
+    joined.join(member);
+    claimed = true;
     return () => {
       // Unsubscribing first stops (and aborts) an in-flight heartbeat when this was the last member.
       subscription.unsubscribe();

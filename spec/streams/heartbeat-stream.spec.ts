@@ -145,6 +145,35 @@ describe('heartbeat$', () => {
     });
   });
 
+  it('takes state as an Observable: each new state is announced at once, and rides on every heartbeat after', () => {
+    ts.run(({ cold, hot, expectObservable }) => {
+      const fake = fakeContext({ heartbeat: () => cold('-a|', { a: bodies.heartbeat }), leave: () => cold('-a|', { a: bodies.leave }) });
+      const state$ = hot('a 3999ms b', { a: { lobby: { mood: 'ok' } }, b: { lobby: { mood: 'busy' } } });
+      expectObservable(heartbeat$(fake.context, { channels: ['lobby'], heartbeat: 30, interval: 10, state: state$ }), '^ 15s !').toBe('-a 3999ms b 9999ms c', {
+        a: ok(1),
+        b: ok(4001),
+        c: ok(14001),
+      });
+      ts.flush();
+      expect(fake.of('heartbeat').map((r) => [r.at, r.query.state])).toEqual([
+        [0, '{"lobby":{"mood":"ok"}}'],
+        [4000, '{"lobby":{"mood":"busy"}}'],
+        [14000, '{"lobby":{"mood":"busy"}}'],
+      ]);
+      expect(fake.of('leave')).toHaveLength(1);
+    });
+  });
+
+  it('errors (and leaves) when a state from the Observable is not valid', () => {
+    ts.run(({ cold, hot, expectObservable }) => {
+      const fake = fakeContext({ heartbeat: () => cold('-a|', { a: bodies.heartbeat }), leave: () => cold('-a|', { a: bodies.leave }) });
+      const state$ = hot('a 1999ms b', { a: { lobby: { mood: 'ok' } }, b: { elsewhere: {} } });
+      expectObservable(heartbeat$(fake.context, { channels: ['lobby'], heartbeat: 30, interval: 10, state: state$ })).toBe('-a 1998ms #', { a: ok(1) }, expect.objectContaining({ category: 'validation' }));
+      ts.flush();
+      expect(fake.of('leave').map((r) => r.at)).toEqual([2000]);
+    });
+  });
+
   it('rejects bad arguments before any request', () => {
     ts.run(({ cold, expectObservable }) => {
       const fake = fakeContext({ heartbeat: () => cold('-a|', { a: bodies.heartbeat }) });
