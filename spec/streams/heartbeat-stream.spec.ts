@@ -167,7 +167,7 @@ describe('heartbeat$', () => {
   it('errors (and leaves) when a state from the Observable is not valid', () => {
     ts.run(({ cold, hot, expectObservable }) => {
       const fake = fakeContext({ heartbeat: () => cold('-a|', { a: bodies.heartbeat }), leave: () => cold('-a|', { a: bodies.leave }) });
-      const state$ = hot('a 1999ms b', { a: { lobby: { mood: 'ok' } }, b: { elsewhere: {} } });
+      const state$ = hot<Record<string, Record<string, unknown>>>('a 1999ms b', { a: { lobby: { mood: 'ok' } }, b: { elsewhere: {} } });
       expectObservable(heartbeat$(fake.context, { channels: ['lobby'], heartbeat: 30, interval: 10, state: state$ })).toBe('-a 1998ms #', { a: ok(1) }, expect.objectContaining({ category: 'validation' }));
       ts.flush();
       expect(fake.of('leave').map((r) => r.at)).toEqual([2000]);
