@@ -1,8 +1,6 @@
 import { validationError, type PresenceOperation } from './errors';
 import type { RequestKeys } from './transport/types';
-
-/** The service's limit for a user id, in UTF-16 code units. */
-export const MAX_USER_ID_LENGTH = 92;
+import { userId } from './validate';
 
 /**
  * A user id: the identity presence is tracked for. Non-empty, at most 92 characters.
@@ -17,9 +15,7 @@ export class UserId {
     /** The id as given, and as sent in the `uuid` query parameter. */
     readonly value: string,
   ) {
-    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH || /\p{Cs}/u.test(value)) {
-      throw validationError('config', `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters of valid Unicode, got ${describeId(value)}`);
-    }
+    userId('config', value);
   }
 
   /** The id itself, so that a `UserId` reads naturally in template strings. */
@@ -28,9 +24,6 @@ export class UserId {
   }
 }
 
-function describeId(value: unknown): string {
-  return typeof value === 'string' ? `${value.length} characters` : typeof value;
-}
 
 /**
  * What a {@link Keyset} is built from.

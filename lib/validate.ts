@@ -3,7 +3,16 @@
  * at subscribe time rather than a confusing answer from the service.
  */
 import { validationError, type PresenceOperation } from './errors';
-import { MAX_USER_ID_LENGTH } from './keyset';
+
+/**
+ * The service's limit for a user id, in UTF-16 code units.
+ *
+ * @example
+ * ```ts
+ * 'u'.repeat(MAX_USER_ID_LENGTH + 1); // refused as a user id
+ * ```
+ */
+export const MAX_USER_ID_LENGTH = 92;
 
 /**
  * The service's limit for channel and group names, in UTF-16 code units.
@@ -109,7 +118,8 @@ export function targets(
 /** Checks a user id given per call (where-now, get-state of another user). */
 export function userId(operation: PresenceOperation, uuid: unknown): string {
   if (typeof uuid !== 'string' || uuid.length === 0 || uuid.length > MAX_USER_ID_LENGTH || LONE_SURROGATE.test(uuid)) {
-    throw validationError(operation, `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters of valid Unicode`);
+    const got = typeof uuid === 'string' ? `${uuid.length} characters` : typeof uuid;
+    throw validationError(operation, `a user id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters of valid Unicode, got ${got}`);
   }
   return uuid;
 }

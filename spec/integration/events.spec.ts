@@ -37,14 +37,6 @@ function watch(presence: Presence, options: Parameters<Presence['events$']>[0]) 
   return { events, subscription };
 }
 
-/** Waits for a check that may be async (waitFor in the helpers takes only synchronous ones). */
-async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const summary = (e: { action: string; uuid: string; occupancy: number; state?: unknown }) => ({ action: e.action, uuid: e.uuid, occupancy: e.occupancy, state: e.state });
 
@@ -167,11 +159,11 @@ describe('events$ against the emulator', () => {
     const me = client('me');
     const auditor = client('auditor');
     const { subscription } = watch(me, { channels: ['lobby'], withHeartbeat: true, heartbeat: 10, initial: 'skip' });
-    await eventually(async () => (await firstValueFrom(auditor.whereNow({ uuid: 'me' }))).channels.includes('lobby'), 3000, 'me present');
+    await waitFor(async () => (await firstValueFrom(auditor.whereNow({ uuid: 'me' }))).channels.includes('lobby'), 3000, 'me present');
     let leaves = 0;
     const counting = emulator.requests$.subscribe((r) => (r.operation === 'leave' ? leaves++ : undefined));
     subscription.unsubscribe();
-    await eventually(async () => (await firstValueFrom(auditor.whereNow({ uuid: 'me' }))).channels.length === 0, 3000, 'me gone');
+    await waitFor(async () => (await firstValueFrom(auditor.whereNow({ uuid: 'me' }))).channels.length === 0, 3000, 'me gone');
     await new Promise((r) => setTimeout(r, 200));
     counting.unsubscribe();
     expect(leaves).toBe(1);

@@ -3,7 +3,7 @@ import { startEmulator, type Emulator, type EmulatorRequestRecord } from '../../
 import { Keyset } from '../../lib/keyset';
 import { Presence } from '../../lib/presence';
 import type { PresenceEvent } from '../../lib/types';
-import { randomKey } from '../helpers/emulator';
+import { randomKey, waitFor } from '../helpers/emulator';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -17,13 +17,6 @@ function clientFor(subscribeKey: string, userId: string) {
   return new Presence({ defaultKeyset: new Keyset({ subscribeKey, userId }), origin: emulator.url });
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const present = async (watcher: Presence, channel: string) =>
   [...((await firstValueFrom(watcher.hereNow({ channels: [channel] }))).channels.get(channel)?.uuids.keys() ?? [])];
@@ -34,9 +27,9 @@ describe('streams against the emulator (real time, short intervals)', () => {
     const alice = clientFor(key, 'alice');
     const watcher = clientFor(key, 'watcher');
     const subscription = alice.heartbeat$({ channels: ['lobby'], heartbeat: 10, interval: 4 }).subscribe();
-    await eventually(async () => (await present(watcher, 'lobby')).includes('alice'), 2000, 'alice present');
+    await waitFor(async () => (await present(watcher, 'lobby')).includes('alice'), 2000, 'alice present');
     subscription.unsubscribe();
-    await eventually(async () => (await present(watcher, 'lobby')).length === 0, 500, 'alice gone after her leave');
+    await waitFor(async () => (await present(watcher, 'lobby')).length === 0, 500, 'alice gone after her leave');
   });
 
   it('a user who stops without a leave is gone after the presence timeout', async () => {
@@ -45,7 +38,7 @@ describe('streams against the emulator (real time, short intervals)', () => {
     await firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 2 }));
     expect(await present(bob, 'lobby')).toEqual(['bob']);
     const started = Date.now();
-    await eventually(async () => (await present(bob, 'lobby')).length === 0, 5000, 'bob timed out');
+    await waitFor(async () => (await present(bob, 'lobby')).length === 0, 5000, 'bob timed out');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
   });
 
@@ -57,9 +50,9 @@ describe('streams against the emulator (real time, short intervals)', () => {
     const alice = clientFor(key, 'alice').heartbeat$({ channels: ['lobby'], heartbeat: 10, interval: 4 }).subscribe();
     await firstValueFrom(clientFor(key, 'bob').announceHeartbeat({ channels: ['lobby'], heartbeat: 2 }));
     const seen = (action: string, uuid: string) => events.some((e) => e.action === action && e.uuid === uuid);
-    await eventually(() => seen('join', 'alice') && seen('join', 'bob'), 5000, 'two joins');
+    await waitFor(() => seen('join', 'alice') && seen('join', 'bob'), 5000, 'two joins');
     alice.unsubscribe();
-    await eventually(() => seen('leave', 'alice') && seen('leave', 'bob'), 9000, 'the leave and the timeout');
+    await waitFor(() => seen('leave', 'alice') && seen('leave', 'bob'), 9000, 'the leave and the timeout');
     watching.unsubscribe();
     expect(events.filter((e) => e.action === 'leave').map((e) => e.uuid).sort()).toEqual(['alice', 'bob']);
     expect(events.every((e) => e.channel === 'lobby')).toBe(true);
@@ -79,7 +72,7 @@ describe('streams against the emulator (real time, short intervals)', () => {
     }
     await sleep(6500 - (Date.now() - started));
     subscriptions.forEach((s) => s.unsubscribe());
-    await eventually(() => requests.some((r) => r.operation === 'leave'), 2000, 'the leave');
+    await waitFor(() => requests.some((r) => r.operation === 'leave'), 2000, 'the leave');
     await sleep(200);
     recording.unsubscribe();
 

@@ -2,6 +2,7 @@ import { firstValueFrom } from 'rxjs';
 import { isPresenceError, PresenceError, type PresenceErrorCategory } from '../../lib/errors';
 import { Keyset } from '../../lib/keyset';
 import { Presence } from '../../lib/presence';
+import { waitFor } from '../helpers/emulator';
 import { answer, scriptedServer, type Script } from '../helpers/scripted-server';
 
 const keyset = new Keyset({ subscribeKey: 'sub-c-test', userId: 'me', authKey: 'super-secret-auth', secretKey: 'sec-c-very-secret' });
@@ -111,10 +112,3 @@ describe('error categories over real HTTP', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
