@@ -12,6 +12,7 @@ import {
   type Observable,
   of,
   retry,
+  type RetryConfig,
   tap,
   throwError,
   timer,
@@ -105,6 +106,11 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
     if (withHeartbeat && options.state !== undefined) perChannelStateJson(operation, options.state, target);
     const longPollMs = (options.longPollTimeout ?? 310) * 1000;
     const reconnectMs = (options.reconnectDelay ?? 1) * 1000;
+    // Snapshots and long-polls back off alike: transient failures doubling up to 30 s, the rest final.
+    const reconnect: RetryConfig = {
+      delay: (error: unknown, n) => (isRetryable(error) ? timer(Math.min(MAX_RECONNECT_MS, reconnectMs * 2 ** (n - 1))) : throwError(() => error)),
+      resetOnSuccess: true,
+    };
 
     const presenceChannels = target.channels.map((c) => c + PRESENCE_SUFFIX);
     const presenceGroups = target.channelGroups.map((g) => g + PRESENCE_SUFFIX);
@@ -123,7 +129,7 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
 
     const snapshot = (scope: { channels: readonly string[]; channelGroups: readonly string[] }): Observable<HereNowResult> =>
       hereNow(context, { keyset, ...scope, stateInfo: StateInfo.all }).pipe(
-        retry({ delay: (error: unknown, n) => (isRetryable(error) ? timer(Math.min(MAX_RECONNECT_MS, reconnectMs * 2 ** (n - 1))) : throwError(() => error)) }),
+        retry(reconnect),
       );
 
     /** Re-reads one channel and emits whatever we missed, as a diff of our view and the service's. */
@@ -139,7 +145,7 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
 
     const poll = defer(() => subscribeOnce(context, { ...request, timetoken, ...(region === undefined ? {} : { region }) }, { attempts: 1, timeoutMs: longPollMs })).pipe(
       // Reconnect from the same timetoken: the service replays what we missed while away.
-      retry({ delay: (error: unknown, n) => (isRetryable(error) ? timer(Math.min(MAX_RECONNECT_MS, reconnectMs * 2 ** (n - 1))) : throwError(() => error)), resetOnSuccess: true }),
+      retry(reconnect),
       tap((body) => {
         timetoken = body.t.t;
         region = body.t.r;
