@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import crossFetch from 'cross-fetch';
-import { defer, Observable, retry, throwError, timeout, type RetryConfig } from 'rxjs';
+import { defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
 import { PresenceError, type PresenceOperation } from '../errors';
 import { canonicalQuery, encodeString, type Query } from './encoding';
 import { parseResponse, type RawResponse } from './response';
@@ -146,13 +145,29 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     // Built per subscription so that each retry is freshly signed with a current timestamp.
     const query: Record<string, string> = { ...request.query, uuid: request.keys.userId, pnsdk };
     if (request.keys.authKey !== undefined) query.auth = request.keys.authKey;
-    if (request.keys.secretKey !== undefined) {
+    const { secretKey } = request.keys;
+    if (secretKey === undefined) return fetchOnce(request, query);
+    // Web Crypto signs asynchronously: the fetch starts once the signature is there, and an
+    // unsubscribe (or the timeout) before then means no request at all.
+    return from(signQuery(secretKey, request, query)).pipe(switchMap((signed) => fetchOnce(request, signed)));
+  };
+
+  const signQuery = async (secretKey: string, request: PresenceRequest, query: Record<string, string>): Promise<Query> => {
+    try {
       // A fresh id makes every signed request unique, so a retry within the same second is not
       // refused as a replay (the official SDKs send one too).
-      query.requestid = randomUUID();
+      query.requestid = globalThis.crypto.randomUUID();
       query.timestamp = String(now());
-      query.signature = signV2({ secretKey: request.keys.secretKey, publishKey: request.keys.publishKey, method: 'GET', path: request.path, query });
+      query.signature = await signV2({ secretKey, publishKey: request.keys.publishKey, method: 'GET', path: request.path, query });
+      return query;
+    } catch (error) {
+      // Only where Web Crypto is missing (a page on plain http): a setup problem, never retried.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new PresenceError('validation', `${request.operation}: cannot sign the request: ${message}`, { operation: request.operation });
     }
+  };
+
+  const fetchOnce = (request: PresenceRequest, query: Query): Observable<unknown> => {
     const url = `${origin}${request.path}?${canonicalQuery(query)}`;
     // Only failures need the redacted URL, so only they pay for it.
     const safeUrl = () => redactUrl(request.path, query);
@@ -213,7 +228,8 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
 
 /** cross-fetch on Node wraps node-fetch 2, whose `Headers` are its own, not the platform's. */
 function isNodeFetch(fetchImpl: unknown): boolean {
-  const node = typeof process === 'object' && typeof process.versions?.node === 'string';
+  // Read off globalThis so that the main entry needs no Node typings (and no `process` in browsers).
+  const node = typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
   const headers = (fetchImpl as { Headers?: unknown }).Headers;
   return node && typeof headers === 'function' && headers !== (globalThis as { Headers?: unknown }).Headers;
 }
