@@ -45,7 +45,7 @@ export { MIN_POLL_INTERVAL, type HereNowStreamOptions } from './streams/here-now
 export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions } from './streams/presence-events';
 export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions } from './streams/diff-occupancy';
 export { jsonEqual } from './streams/json-equal';
-export { leaveOnExit, endHeartbeats, type LeaveOnExitOptions, type LeaveOnExitClient } from './streams/leave-on-exit';
+export { endHeartbeats } from './streams/end-heartbeats';
 export { toIssues, formatIssues } from './codecs/report';
 export { decodeWith } from './codecs/decode';
 export * as codecs from './codecs/bodies';
