@@ -1,6 +1,6 @@
-import crossFetch from 'cross-fetch';
 import { defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
 import { PresenceError, type PresenceOperation } from '../errors';
+import { defaultAbortController, defaultFetch } from './default-fetch';
 import { canonicalQuery, encodeString, type Query } from './encoding';
 import { parseResponse, type RawResponse } from './response';
 import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from './retry-policy';
@@ -55,7 +55,7 @@ export type FetchLike = (
 export interface FetchTransportOptions {
   /** Scheme and host, e.g. `https://ps.pndsn.com` or an emulator's `url`. */
   readonly origin: string;
-  /** Default cross-fetch. */
+  /** Default: cross-fetch on Node, the page's own `fetch` in a browser bundle. */
   readonly fetch?: FetchLike;
   /** Per-request timeout. Default 15,000 ms. */
   readonly requestTimeoutMs?: number;
@@ -128,11 +128,9 @@ function redactedCause(error: unknown): Error {
  * ```
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
-  const fetchImpl: FetchLike = options.fetch ?? (crossFetch as unknown as FetchLike);
-  // cross-fetch on Node is node-fetch 2, which takes any AbortSignal-shaped object (the way the
-  // abort-controller polyfill works); Node's own EventTarget-based signal costs more per request
-  // than everything else we add (BENCHMARKS.md, client overhead). Other fetches get the real one.
-  const newAbort = options.fetch === undefined && isNodeFetch(crossFetch) ? () => new LightAbortController() : () => new AbortController();
+  const fetchImpl: FetchLike = options.fetch ?? defaultFetch;
+  // The default fetch may want a lighter controller than the platform's (see default-fetch.ts).
+  const newAbort = options.fetch === undefined ? defaultAbortController : () => new AbortController();
   const origin = options.origin.replace(/\/+$/, '');
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   const retryOptions = { ...RETRY_DEFAULTS, ...options.retry };
@@ -224,36 +222,4 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     if (config === undefined) retryConfigs.set(attempts, (config = retryConfig({ ...retryOptions, attempts })));
     return defer(() => send(request)).pipe(retry(config));
   };
-}
-
-/** cross-fetch on Node wraps node-fetch 2, whose `Headers` are its own, not the platform's. */
-function isNodeFetch(fetchImpl: unknown): boolean {
-  // Read off globalThis so that the main entry needs no Node typings (and no `process` in browsers).
-  const node = typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
-  const headers = (fetchImpl as { Headers?: unknown }).Headers;
-  return node && typeof headers === 'function' && headers !== (globalThis as { Headers?: unknown }).Headers;
-}
-
-/** The smallest signal node-fetch 2 accepts: its check is the constructor's name. */
-const LightAbortSignal = class AbortSignal {
-  aborted = false;
-  #listeners: Array<() => void> = [];
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.#listeners.push(listener);
-  }
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    this.#listeners = this.#listeners.filter((l) => l !== listener);
-  }
-  dispatch(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    for (const listener of this.#listeners) listener();
-  }
-};
-
-class LightAbortController {
-  readonly signal = new LightAbortSignal();
-  abort(): void {
-    this.signal.dispatch();
-  }
 }
