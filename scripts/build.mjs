@@ -10,18 +10,20 @@
 // Node's ESM loader does not; the last step gives each relative specifier its file (`.js` or
 // `/index.js`), checking that the file exists, in both the `.js` and the `.d.ts` files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+// Built beside dist/ and swapped in at the end, so that a reader of dist/ (a spec, the bench)
+// never sees it half written.
+const dist = join(root, `dist.building-${process.pid}`);
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 rmSync(dist, { recursive: true, force: true });
-for (const project of ['tsconfig.build.json', 'tsconfig.build.esm.json']) {
-  execFileSync(process.execPath, [tsc, '-p', project], { cwd: root, stdio: 'inherit' });
+for (const [project, format] of [['tsconfig.build.json', 'cjs'], ['tsconfig.build.esm.json', 'esm']]) {
+  execFileSync(process.execPath, [tsc, '-p', project, '--outDir', join(dist, format)], { cwd: root, stdio: 'inherit' });
 }
 // The root package.json has no "type", so .js is CommonJS unless a nearer package.json says not.
 writeFileSync(join(dist, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
@@ -55,4 +57,6 @@ for (const file of files(join(dist, 'esm'))) {
     rewritten++;
   }
 }
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+renameSync(dist, join(root, 'dist'));
 console.log(`build: dist/cjs and dist/esm written (${rewritten} ESM files given explicit specifiers)`);
