@@ -116,11 +116,11 @@ const RESOLUTIONS: ReadonlyArray<[string, ts.CompilerOptions, readonly string[]]
 describe.each(RESOLUTIONS)('moduleResolution %s', (_name, options, extensions) => {
   it('type-checks a program importing every entry', () => {
     expect(typeErrors(extensions.map((ext) => `all-entries${ext}`), { ...options, skipLibCheck: true })).toEqual([]);
-  });
+  }, 60_000);
 
   it('type-checks the main entry with "types": [] and skipLibCheck: false', () => {
     expect(typeErrors(extensions.map((ext) => `main-entry${ext}`), { ...options, types: [], skipLibCheck: false, skipDefaultLibCheck: true })).toEqual([]);
-  });
+  }, 60_000);
 });
 
 it('the main entry declarations mention no Node namespace or module', () => {
