@@ -146,7 +146,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     const { secretKey } = request.keys;
     if (secretKey === undefined) return fetchOnce(request, query);
     // Web Crypto signs asynchronously: the fetch starts once the signature is there, and an
-    // unsubscribe (or the timeout) before then means no request at all.
+    // unsubscribe before then means no request at all.
     return from(signQuery(secretKey, request, query)).pipe(switchMap((signed) => fetchOnce(request, signed)));
   };
 
@@ -154,7 +154,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     try {
       // A fresh id makes every signed request unique, so a retry within the same second is not
       // refused as a replay (the official SDKs send one too).
-      query.requestid = globalThis.crypto.randomUUID();
+      // Both are Web Crypto, which browsers give only to secure contexts.
+      const webCrypto = globalThis.crypto as Partial<typeof globalThis.crypto> | undefined;
+      if (webCrypto?.randomUUID === undefined) throw new TypeError('signing needs Web Crypto (globalThis.crypto): Node 20+, or a browser page served over https');
+      query.requestid = webCrypto.randomUUID();
       query.timestamp = String(now());
       query.signature = await signV2({ secretKey, publishKey: request.keys.publishKey, method: 'GET', path: request.path, query });
       return query;
