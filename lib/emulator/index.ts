@@ -27,4 +27,6 @@ export type {
   EmulatorRequestRecord,
 } from './types';
 export { INTERVAL_DELTAS_MAX_BYTES } from './presence-feed';
+export { MAX_PRESENCE_TIMEOUT_SECONDS } from './handlers';
+export { MAX_STATE_BYTES, MAX_STATE_DEPTH } from './state';
 export { MAX_MESSAGES_PER_RESPONSE, SUBSCRIBE_REGION } from './subscribe';

@@ -51,6 +51,12 @@ const SWEEP_SLICE_MS = 3;
  */
 const REQUEST_SWEEP_MS = 1;
 const LOGGED_URL_CHARS = 300;
+/**
+ * How long a connection whose request could not be read (408, 414, 431, 400) stays after its
+ * answer was written, at most, so that a client still sending can read the answer before the
+ * close; then it is destroyed whatever the client does.
+ */
+const CLIENT_ERROR_LINGER_MS = 1000;
 /** Longest delay `setTimeout` takes (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -141,6 +147,23 @@ const countNames = (list: string | undefined): number => {
     if (comma < 0) return count;
     from = comma + 1;
   }
+};
+
+/**
+ * Which limit a header overflow (`HPE_HEADER_OVERFLOW`) hit. Node counts the request target and the
+ * headers together against its header limit, and stops at the end of the piece it was reading in
+ * the current chunk (`rawPacket`, up to `bytesParsed`): a target is followed by the space before
+ * `HTTP/1.1` (414), a header name ends with `:` and a header value with `\r` (431). When the piece
+ * runs past the chunk, a space or tab in it can only be a header value; otherwise it is taken for
+ * the target.
+ */
+const overflowReply = (error: NodeJS.ErrnoException & { rawPacket?: unknown; bytesParsed?: unknown }): Reply => {
+  const { rawPacket: packet, bytesParsed: at } = error;
+  if (!Buffer.isBuffer(packet) || typeof at !== 'number' || at <= 0 || at > packet.length) return replies.uriTooLong();
+  const last = packet[at - 1];
+  if (last === 0x0d || last === 0x3a) return replies.headersTooLarge();
+  if (at < packet.length) return packet[at] === 0x20 ? replies.uriTooLong() : replies.headersTooLarge();
+  return packet.includes(0x20) || packet.includes(0x09) ? replies.headersTooLarge() : replies.uriTooLong();
 };
 
 /** What one request turned into, for `requests$` and the log. */
@@ -625,7 +648,7 @@ export class EmulatorServer implements Emulator {
       return;
     }
     const reply =
-      error.code === 'HPE_HEADER_OVERFLOW' ? replies.uriTooLong()
+      error.code === 'HPE_HEADER_OVERFLOW' ? overflowReply(error)
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? replies.requestTimeout()
       : replies.couldNotParse();
     socket.end(
@@ -633,6 +656,10 @@ export class EmulatorServer implements Emulator {
         `Content-Type: ${reply.contentType}\r\nContent-Length: ${Buffer.byteLength(reply.body)}\r\n` +
         `Server: ${reply.server}\r\nConnection: close\r\n\r\n${reply.body}`,
     );
+    // `end()` only half-closes: a client that never reads never sees it, and the socket (with its
+    // connection slot) would stay for ever. So it is destroyed shortly after, whatever the client does.
+    const linger = setTimeout(() => socket.destroy(), Math.min(CLIENT_ERROR_LINGER_MS, this.settings.requestTimeoutMs)).unref();
+    socket.once('close', () => clearTimeout(linger));
     const outcome: Outcome = { reply, operation: 'unknown', path: '', query: undefined, held: undefined };
     this.report('', '', outcome, performance.now(), error.code);
   }
