@@ -276,7 +276,8 @@ function channelGroup(route: ChannelGroupRoute, query: RequestQuery, ctx: Handle
     return replies.listChannels(group, ctx.keyspaces.read(subscribeKey).groups.channels(group));
   }
   const { groups } = ctx.keyspaces.write(subscribeKey);
-  if (add !== undefined) groups.add(group, query.list('add'));
+  // Refused whole, before any remove of the same request is applied.
+  if (add !== undefined && !groups.add(group, query.list('add'))) return replies.groupFull();
   if (remove !== undefined) groups.remove(group, query.list('remove'));
   return replies.registryOk();
 }
