@@ -2,15 +2,18 @@ import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHead
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Subject, type Observable } from 'rxjs';
+import { MAX_CHANNELS_PER_GROUP } from './channel-groups';
+import { Eviction } from './eviction';
 import { faultBodyReply, faultErrorReply, FaultInjector, type FaultDecision } from './faults';
 import { handle, type HandlerContext } from './handlers';
 import { HereNowCache } from './here-now-cache';
 import { Keyspaces } from './keyspaces';
 import { MalformedEncodingError, redactQueryString, RequestQuery } from './query';
 import { ReplyError, replies, type Reply } from './responses';
-import { PresenceFeed } from './presence-feed';
+import { EVENT_RETENTION_MS, PresenceFeed } from './presence-feed';
 import { matchRoute, type Route } from './router';
 import { checkSignature, ReplayGuard } from './signature-check';
+import { MAX_PARKED_STATES } from './store';
 import { SubscribeService, type HeldPoll } from './subscribe';
 import { TimetokenSource } from './timetoken';
 import type {
@@ -80,6 +83,9 @@ interface Settings {
   readonly eventBufferSize: number;
   readonly maxChannelsPerRequest: number;
   readonly maxConnections: number;
+  readonly maxChannelsPerGroup: number;
+  readonly maxParkedStates: number;
+  readonly eventRetentionMs: number;
   readonly faults: FaultInjector | undefined;
 }
 
@@ -107,6 +113,9 @@ const settingsOf = (options: EmulatorOptions): Settings => ({
   eventBufferSize: checked('eventBufferSize', options.eventBufferSize ?? 1000, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
   maxChannelsPerRequest: checked('maxChannelsPerRequest', options.maxChannelsPerRequest ?? 500, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
   maxConnections: checked('maxConnections', options.maxConnections ?? 1024, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
+  maxChannelsPerGroup: checked('maxChannelsPerGroup', options.maxChannelsPerGroup ?? MAX_CHANNELS_PER_GROUP, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
+  maxParkedStates: checked('maxParkedStates', options.maxParkedStates ?? MAX_PARKED_STATES, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
+  eventRetentionMs: checked('eventRetentionMs', options.eventRetentionMs ?? EVENT_RETENTION_MS, (v) => v > 0, '> 0'),
   faults: options.faults === undefined ? undefined : faultInjector(options.faults),
 });
 
@@ -234,6 +243,7 @@ export class EmulatorServer implements Emulator {
   private readonly server: Server;
   private readonly headers = new HeaderTemplates();
   private readonly replays: ReplayGuard | undefined;
+  private readonly eviction: Eviction;
   private faults: FaultInjector | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private intervalTimer: NodeJS.Timeout | undefined;
@@ -254,6 +264,7 @@ export class EmulatorServer implements Emulator {
     this.feed = new PresenceFeed({
       announceMax: settings.announceMax,
       eventBufferSize: settings.eventBufferSize,
+      eventRetentionMs: settings.eventRetentionMs,
       clock: settings.clock,
       timetokens,
       groupsOf: (subscribeKey) => this.keyspaces.read(subscribeKey).groups,
@@ -266,6 +277,7 @@ export class EmulatorServer implements Emulator {
         if (this.events.observed) this.events.next(event);
       },
       settings.defaultPresenceTimeout,
+      { maxChannelsPerGroup: settings.maxChannelsPerGroup, maxParkedStates: settings.maxParkedStates },
     );
     this.subscribes = new SubscribeService(this.keyspaces, this.feed, timetokens, settings.subscribeTimeoutMs);
     this.context = {
@@ -273,6 +285,7 @@ export class EmulatorServer implements Emulator {
       clock: settings.clock,
       cache: new HereNowCache(settings.hereNowCacheMs, settings.clock),
     };
+    this.eviction = new Eviction(this.keyspaces, this.feed, this.context.cache, settings.clock, settings.log);
     this.server = createServer(
       {
         // Both limit *receiving* a request; a held subscribe has been received in full, so they
@@ -298,6 +311,7 @@ export class EmulatorServer implements Emulator {
     // The timer only schedules a slice: run here, it would share a turn with the slice after it.
     emulator.sweepTimer = setInterval(() => emulator.scheduleSlice(), SWEEP_INTERVAL_MS).unref();
     emulator.intervalTimer = setInterval(() => emulator.feed.tick(), emulator.settings.presenceIntervalMs).unref();
+    emulator.eviction.start();
     return emulator;
   }
 
@@ -312,6 +326,19 @@ export class EmulatorServer implements Emulator {
 
   sweep(): void {
     this.keyspaces.sweep();
+    this.eviction.runNow();
+  }
+
+  /**
+   * What the emulator holds now, for memory checks: keyspaces, channel message buffers, parked states.
+   *
+   * @example
+   * ```ts
+   * server.retained(); // { keyspaces: 0, eventLogs: 0, parkedStates: 0 } once everything expired
+   * ```
+   */
+  retained(): { keyspaces: number; eventLogs: number; parkedStates: number } {
+    return { keyspaces: this.keyspaces.size, eventLogs: this.feed.logCount(), parkedStates: this.keyspaces.parkedStates.size };
   }
 
   /**
@@ -390,6 +417,7 @@ export class EmulatorServer implements Emulator {
         clearInterval(this.sweepTimer);
         clearInterval(this.intervalTimer);
         clearImmediate(this.sweepSlice);
+        this.eviction.stop();
         // Answered before the sockets go, so clients see a clean empty answer rather than a reset.
         this.subscribes.releaseAll();
         return this.stopListening();
