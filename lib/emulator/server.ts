@@ -310,7 +310,7 @@ export class EmulatorServer implements Emulator {
     emulator.address = emulator.server.address() as AddressInfo;
     // The timer only schedules a slice: run here, it would share a turn with the slice after it.
     emulator.sweepTimer = setInterval(() => emulator.scheduleSlice(), SWEEP_INTERVAL_MS).unref();
-    emulator.intervalTimer = setInterval(() => emulator.feed.tick(), emulator.settings.presenceIntervalMs).unref();
+    emulator.intervalTimer = setInterval(() => emulator.guarded('interval messages', () => emulator.feed.tick()), emulator.settings.presenceIntervalMs).unref();
     emulator.eviction.start();
     return emulator;
   }
@@ -352,7 +352,19 @@ export class EmulatorServer implements Emulator {
   }
 
   private scheduleSlice(): void {
-    this.sweepSlice ??= setImmediate(() => this.sweepInSlices()).unref();
+    this.sweepSlice ??= setImmediate(() => this.guarded('expiry', () => this.sweepInSlices())).unref();
+  }
+
+  /**
+   * Runs timer work (outside any request): an exception there would end the process, so it is
+   * logged instead, and the next tick tries again.
+   */
+  private guarded(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.settings.log?.(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
+    }
   }
 
   /**
