@@ -77,6 +77,7 @@ const keptExactly = (token: string): boolean => {
 };
 
 const isNumberStart = (c: number): boolean => c === 0x2d || (c >= 0x30 && c <= 0x39);
+/** Digits, `.`, `e`, `E`, `+`, `-`: what a JSON number is made of. */
 const isNumberPart = (c: number): boolean =>
   (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
 
@@ -106,9 +107,18 @@ function inspect(text: string, maxDepth: number): { depth: number; exact: boolea
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
     } else if (isNumberStart(c)) {
-      let end = i + 1;
-      while (end < text.length && isNumberPart(text.charCodeAt(end))) end++;
-      if (exact && !keptExactly(text.slice(i, end))) exact = false;
+      let end = i;
+      let digits = 0;
+      let exponent = false;
+      for (; end < text.length; end++) {
+        const d = text.charCodeAt(end);
+        if (!isNumberPart(d)) break;
+        if (d >= 0x30 && d <= 0x39) digits++;
+        else if (d === 0x65 || d === 0x45) exponent = true;
+      }
+      // Up to 15 digits and no exponent: between 1e-15 and 1e15, and any such decimal round-trips
+      // through a double (DBL_DIG). Only the rest needs the exact comparison.
+      if (exact && (exponent || digits > 15) && !keptExactly(text.slice(i, end))) exact = false;
       i = end - 1;
     }
   }
