@@ -30,8 +30,8 @@ export interface Row {
   readonly note?: string;
 }
 
-/** The five cases of issue 6, in order, and issue 8's event latency. */
-export const CASES = ['diff', 'client-overhead', 'request-economy', 'emulator-throughput', 'emulator-scale', 'event-latency'] as const;
+/** The five cases of issue 6, in order, issue 8's event latency and issue 11's bundle size. */
+export const CASES = ['diff', 'client-overhead', 'request-economy', 'emulator-throughput', 'emulator-scale', 'event-latency', 'bundle-size'] as const;
 export type CaseName = (typeof CASES)[number];
 
 /** What every case gets. */

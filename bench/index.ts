@@ -6,12 +6,14 @@
  *   npm run bench -- --json out.json      # also writes the rows as JSON
  *   npm run bench -- --only diff,emulator-scale
  *
- * Cases: diff, client-overhead, request-economy, emulator-throughput, emulator-scale, event-latency. See
+ * Cases: diff, client-overhead, request-economy, emulator-throughput, emulator-scale, event-latency,
+ * bundle-size. See
  * BENCHMARKS.md for what each measures and the latest results.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { runBundleSize } from './cases/bundle-size';
 import { runClientOverhead } from './cases/client-overhead';
 import { runDiff } from './cases/diff';
 import { runEmulatorScale } from './cases/emulator-scale';
@@ -27,6 +29,7 @@ const RUNNERS: Record<CaseName, (ctx: BenchContext) => Promise<Row[]>> = {
   'emulator-throughput': runEmulatorThroughput,
   'emulator-scale': runEmulatorScale,
   'event-latency': runEventLatency,
+  'bundle-size': runBundleSize,
 };
 
 interface Args {

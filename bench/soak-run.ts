@@ -8,7 +8,7 @@ import { firstValueFrom, type Subscription } from 'rxjs';
 import { startEmulator } from '../lib/emulator';
 import { Keyset } from '../lib/keyset';
 import { Presence } from '../lib/presence';
-import { endHeartbeats } from '../lib/streams/leave-on-exit';
+import { endHeartbeats } from '../lib/streams/end-heartbeats';
 
 /** How big and how long. */
 export interface SoakOptions {

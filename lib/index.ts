@@ -3,7 +3,8 @@
  *
  * @packageDocumentation
  */
-export { Presence, DEFAULT_ORIGIN, type PresenceOptions, type ChannelGroups } from './presence';
+export { Presence, type ChannelGroups } from './presence';
+export { presenceContext, DEFAULT_ORIGIN, type PresenceOptions } from './presence-context';
 export { Keyset, KeysetStore, UserId, type KeysetInit, type KeysetChoice } from './keyset';
 export {
   PresenceError,
@@ -32,20 +33,20 @@ export type {
   PresenceAction,
   PresenceState,
 } from './types';
-export { StateInfo, HERE_NOW_PAGE_LIMIT, type HereNowOptions } from './operations/here-now';
+export { hereNow, StateInfo, HERE_NOW_PAGE_LIMIT, type HereNowOptions } from './operations/here-now';
 export type { WhereNowOptions } from './operations/where-now';
 export type { PresenceContext } from './operations/context';
 export { DEFAULT_PRESENCE_TIMEOUT, type AnnounceHeartbeatOptions } from './operations/heartbeat';
 export type { AnnounceLeaveOptions } from './operations/leave';
 export type { SetStateOptions, GetStateOptions } from './operations/state';
 export type { HeartbeatEvent, HeartbeatEventBase } from './streams/heartbeat-events';
-export type { HeartbeatStreamOptions } from './streams/heartbeat-stream';
-export type { EventsOptions } from './streams/events-stream';
+export { heartbeat$, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
+export { events$, type EventsOptions } from './streams/events-stream';
 export { MIN_POLL_INTERVAL, type HereNowStreamOptions } from './streams/here-now-stream';
-export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions } from './streams/presence-events';
+export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions, type SubscribeSource } from './streams/presence-events';
 export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions } from './streams/diff-occupancy';
 export { jsonEqual } from './streams/json-equal';
-export { leaveOnExit, endHeartbeats, type LeaveOnExitOptions, type LeaveOnExitClient } from './streams/leave-on-exit';
+export { endHeartbeats } from './streams/end-heartbeats';
 export { toIssues, formatIssues } from './codecs/report';
 export { decodeWith } from './codecs/decode';
 export * as codecs from './codecs/bodies';

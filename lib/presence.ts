@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { Keyset, KeysetStore, type KeysetChoice } from './keyset';
+import type { KeysetChoice, KeysetStore } from './keyset';
 import { addChannels, deleteGroup, listChannels, listGroups, removeChannels } from './operations/channel-groups';
 import type { PresenceContext } from './operations/context';
 import { announceHeartbeat, type AnnounceHeartbeatOptions } from './operations/heartbeat';
@@ -12,9 +12,8 @@ import type { HeartbeatEvent } from './streams/heartbeat-events';
 import { heartbeat$, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
 import { hereNow$, type HereNowStreamOptions } from './streams/here-now-stream';
 import { presenceEvents$, type PresenceEventsOptions } from './streams/presence-events';
-import { createFetchTransport, type FetchLike } from './transport/fetch-transport';
-import type { RetryOptions } from './transport/retry-policy';
-import type { Transport } from './transport/types';
+import { presenceContext, type PresenceOptions } from './presence-context';
+export { DEFAULT_ORIGIN, type PresenceOptions } from './presence-context';
 import type {
   ChannelGroupChangeResult,
   ChannelGroupChannels,
@@ -28,45 +27,6 @@ import type {
   SetUserStateResult,
   WhereNowResult,
 } from './types';
-
-/**
- * The real service: where a client sends requests when `origin` is left out.
- *
- * @example
- * ```ts
- * import { DEFAULT_ORIGIN } from 'rx-presence';
- *
- * console.log(DEFAULT_ORIGIN);
- * // Output: https://ps.pndsn.com
- * ```
- */
-export const DEFAULT_ORIGIN = 'https://ps.pndsn.com';
-
-/**
- * Options of the {@link Presence} client.
- *
- * @example
- * ```ts
- * const options: PresenceOptions = {
- *   defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: new UserId('me') }),
- *   origin: 'http://127.0.0.1:8090',
- * };
- * ```
- */
-export interface PresenceOptions {
-  /** The keyset calls use when they name none. */
-  readonly defaultKeyset?: Keyset;
-  /** Scheme and host of the service. Default `https://ps.pndsn.com`; an emulator's `url` for local work. */
-  readonly origin?: string;
-  /** A `fetch` to use instead of cross-fetch. */
-  readonly fetch?: FetchLike;
-  /** Per-request timeout. Default 15,000 ms. */
-  readonly requestTimeoutMs?: number;
-  /** How transient failures are retried. Default 3 attempts, 250 ms doubling, jittered. */
-  readonly retry?: RetryOptions;
-  /** Replaces the HTTP transport entirely (marble tests pass a fake one). */
-  readonly transport?: Transport;
-}
 
 /**
  * Channel-group management, as `presence.channelGroups`.
@@ -110,24 +70,16 @@ export interface ChannelGroups {
  */
 export class Presence {
   /** Named keysets; `using: name` picks one per call. */
-  readonly keysets = new KeysetStore();
+  readonly keysets: KeysetStore;
   /** Channel-group management. */
   readonly channelGroups: ChannelGroups;
   /** The transport and keysets, for the free functions and streams. */
   readonly context: PresenceContext;
 
   constructor(options: PresenceOptions = {}) {
-    if (options.defaultKeyset !== undefined) this.keysets.add('default', options.defaultKeyset, { useAsDefault: true });
-    const transport =
-      options.transport ??
-      createFetchTransport({
-        origin: options.origin ?? DEFAULT_ORIGIN,
-        ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-        ...(options.retry === undefined ? {} : { retry: options.retry }),
-      });
-    const context: PresenceContext = { transport, keysets: this.keysets };
+    const context = presenceContext(options);
     this.context = context;
+    this.keysets = context.keysets;
     this.channelGroups = {
       addChannels: (group, channels, choice) => addChannels(context, group, channels, choice),
       removeChannels: (group, channels, choice) => removeChannels(context, group, channels, choice),
@@ -267,7 +219,7 @@ export class Presence {
    * ```
    */
   presenceEvents$<S = unknown>(options: PresenceEventsOptions<S> = {}): Observable<PresenceEvent<S>> {
-    return presenceEvents$(this.context, options);
+    return presenceEvents$(this.context, options, events$);
   }
 
   /**

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CASES = ['diff', 'client-overhead', 'request-economy', 'emulator-throughput', 'emulator-scale', 'event-latency'];
+const CASES = ['diff', 'client-overhead', 'request-economy', 'emulator-throughput', 'emulator-scale', 'event-latency', 'bundle-size'];
 
 interface Row {
   case: string;

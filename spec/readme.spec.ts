@@ -9,7 +9,8 @@ const squash = (line: string) => line.trim().replace(/\s+/g, ' ');
 /**
  * Every TypeScript snippet in the README names the file it is quoted from on its first line, and
  * its lines appear there, in order and together. Those files are run by the examples spec (or are
- * specs themselves), so no snippet can go stale.
+ * specs themselves, or fixtures that specs run, or bench pages that the bench bundles and
+ * `npm run typecheck` checks), so no snippet can go stale.
  */
 describe('README snippets', () => {
   it('there are snippets', () => {
@@ -17,7 +18,7 @@ describe('README snippets', () => {
   });
 
   it.each(blocks.map((block, i) => [i + 1, block.split('\n')[0], block] as const))('snippet %i (%s) is quoted from a tested file', (_i, first, block) => {
-    const source = /^\/\/ ((?:examples|spec)\/[\w/.-]+\.ts)$/.exec(first)?.[1];
+    const source = /^\/\/ ((?:examples|spec|bench\/pages)\/[\w/.-]+\.ts)$/.exec(first)?.[1];
     expect(source).toBeDefined();
     expect(existsSync(join(root, source!))).toBe(true);
     const fileLines = readFileSync(join(root, source!), 'utf8').split('\n').map(squash);

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from './either';
 import { map, type OperatorFunction } from 'rxjs';
 import { PresenceError, type PresenceOperation } from '../errors';
 import { formatIssues, toIssues } from './report';

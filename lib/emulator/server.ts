@@ -55,6 +55,18 @@ const SWEEP_SLICE_MS = 3;
 const REQUEST_SWEEP_MS = 1;
 const LOGGED_URL_CHARS = 300;
 /**
+ * `close()` waits until no request or connection has arrived for this long (and no delayed answer
+ * is pending) before it stops listening: a request a client sent just before `close()` (the leave
+ * of an ended `heartbeat$`, say) is then answered instead of reset and retried against a closed port.
+ */
+const CLOSE_QUIET_MS = 20;
+/** The longest `close()` waits for that quiet. */
+const CLOSE_DRAIN_MS = 1000;
+/** What a CORS preflight is told; `Access-Control-Max-Age` as long as browsers keep one (Chromium caps it at 2 h). */
+const PREFLIGHT_MAX_AGE_SECONDS = '7200';
+/** Request headers a preflight may ask for and get echoed back: a plain list of header names. */
+const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
+/**
  * How long a connection whose request could not be read (408, 414, 431, 400) stays after its
  * answer was written, at most, so that a client still sending can read the answer before the
  * close; then it is destroyed whatever the client does.
@@ -249,6 +261,10 @@ export class EmulatorServer implements Emulator {
   private intervalTimer: NodeJS.Timeout | undefined;
   private sweepSlice: NodeJS.Immediate | undefined;
   private closing: Promise<void> | undefined;
+  /** When (performance.now()) the last request or connection arrived: `close()` waits for quiet. */
+  private lastArrival = 0;
+  /** Answers waiting on an injected latency: `close()` lets them go out first. */
+  private delayedAnswers = 0;
   private address: AddressInfo | undefined;
   private suspended = false;
   /** Suspend and resume, one after the other. */
@@ -425,11 +441,12 @@ export class EmulatorServer implements Emulator {
 
   close(): Promise<void> {
     this.closing ??= this.transition
-      .then(() => {
+      .then(async () => {
         clearInterval(this.sweepTimer);
         clearInterval(this.intervalTimer);
         clearImmediate(this.sweepSlice);
         this.eviction.stop();
+        await this.drain();
         // Answered before the sockets go, so clients see a clean empty answer rather than a reset.
         this.subscribes.releaseAll();
         return this.stopListening();
@@ -439,6 +456,26 @@ export class EmulatorServer implements Emulator {
         this.requests.complete();
       });
     return this.closing;
+  }
+
+  /**
+   * The graceful part of `close()`: keeps serving until nothing has arrived for
+   * {@link CLOSE_QUIET_MS} and no delayed answer is pending, at most {@link CLOSE_DRAIN_MS}. Each
+   * wait ends in the event loop's check phase, after the poll phase has read whatever reached the
+   * sockets meanwhile, so a request that arrived during a busy moment is seen before we give up.
+   */
+  private async drain(): Promise<void> {
+    if (this.suspended) return;
+    const started = performance.now();
+    this.lastArrival = Math.max(this.lastArrival, started);
+    for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const now = performance.now();
+      const quietFor = now - this.lastArrival;
+      if (now - started >= CLOSE_DRAIN_MS || (quietFor >= CLOSE_QUIET_MS && this.delayedAnswers === 0)) return;
+      const wait = Math.max(1, Math.min(CLOSE_QUIET_MS - quietFor, started + CLOSE_DRAIN_MS - now));
+      await new Promise<void>((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   /** Runs `step` after the previous suspend / resume; a failed step does not block the next. */
@@ -472,6 +509,7 @@ export class EmulatorServer implements Emulator {
   }
 
   private onConnection(socket: Socket): void {
+    this.lastArrival = performance.now();
     // Counted against the limit: sockets not marked excess.
     if (this.sockets.size - this.excess.size >= this.settings.maxConnections) this.excess.add(socket);
     this.sockets.add(socket);
@@ -484,8 +522,15 @@ export class EmulatorServer implements Emulator {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/';
     const method = req.method ?? 'GET';
+    this.lastArrival = performance.now();
+    // While closing, every answer ends its connection, so no keep-alive socket outlives close().
+    if (this.closing !== undefined) res.setHeader('Connection', 'close');
     if (this.excess.size > 0 && this.excess.has(req.socket)) {
       this.refuse(method, url, res);
+      return;
+    }
+    if (method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      this.preflight(url, req, res);
       return;
     }
     const faults = this.faults;
@@ -523,6 +568,27 @@ export class EmulatorServer implements Emulator {
       outcome.reply = reply;
       this.report(method, url, outcome, started);
     });
+  }
+
+  /**
+   * A CORS preflight (a browser asking before a cross-origin request with a custom header): 204
+   * allowing any origin, our methods and the headers asked for, as the real service does. Never
+   * faulted: faults model the service, and its edge answers preflights itself.
+   */
+  private preflight(url: string, req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const asked = req.headers['access-control-request-headers'];
+    const headers: OutgoingHttpHeaders = {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
+      'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS,
+      'Content-Length': 0,
+    };
+    if (typeof asked === 'string' && asked.length <= 1024 && HEADER_LIST.test(asked)) headers['Access-Control-Allow-Headers'] = asked;
+    res.writeHead(204, headers);
+    res.end();
+    const reply: Reply = { status: 204, body: '', contentType: '', server: '' };
+    this.report('OPTIONS', url, this.unprocessed(url, reply, operationOf(url)), started);
   }
 
   /** A connection beyond `maxConnections`: the Balancer's 503, then the connection is closed. */
@@ -573,8 +639,13 @@ export class EmulatorServer implements Emulator {
       return;
     }
     // A client that gives up during the delay takes its request with it: it is never processed.
-    const gone = (): void => clearTimeout(timer);
+    this.delayedAnswers++;
+    const gone = (): void => {
+      this.delayedAnswers--;
+      clearTimeout(timer);
+    };
     const timer = setTimeout(() => {
+      this.delayedAnswers--;
       res.off('close', gone);
       apply();
     }, decision.latencyMs);
@@ -694,7 +765,7 @@ export class EmulatorServer implements Emulator {
     socket.end(
       `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\n` +
         `Content-Type: ${reply.contentType}\r\nContent-Length: ${Buffer.byteLength(reply.body)}\r\n` +
-        `Server: ${reply.server}\r\nConnection: close\r\n\r\n${reply.body}`,
+        `Access-Control-Allow-Origin: *\r\nServer: ${reply.server}\r\nConnection: close\r\n\r\n${reply.body}`,
     );
     // `end()` only half-closes: a client that never reads never sees it, and the socket (with its
     // connection slot) would stay for ever. So it is destroyed shortly after, whatever the client does.

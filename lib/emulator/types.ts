@@ -347,8 +347,20 @@ export interface Emulator {
    */
   resume(): Promise<void>;
   /**
-   * Stops listening, answers every held subscribe with no messages, closes every socket, completes
-   * `events$` and `requests$`. Safe to call twice.
+   * Closes gracefully: first lets what is already on its way be answered (a request arriving
+   * within a short quiet period, and delayed answers, at most about a second in all; each answer
+   * then says `Connection: close`), so that a leave sent just before `close()` still lands and
+   * the client has nothing to retry. Then stops listening, answers every held subscribe with no
+   * messages, closes every socket (keep-alive ones included), and completes `events$` and
+   * `requests$`. Resolves once nothing is left open. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * const present = presence.heartbeat$({ channels: ['lobby'] }).subscribe();
+   * // … the test …
+   * present.unsubscribe();   // the leave goes out…
+   * await emulator.close();  // …and is answered before the emulator goes: nothing lingers
+   * ```
    */
   close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { PresenceRequest, RequestKeys, Transport } from '../transport/types
 
 /**
  * What every operation needs: a transport and the keysets. The `Presence` client holds one, as
- * `presence.context`; {@link endHeartbeats} and {@link leaveOnExit} take it so they can reach the
+ * `presence.context`; {@link endHeartbeats} and `leaveOnExit` (`rx-presence/node`) take it so they can reach the
  * client's `heartbeat$` loops, which are kept per context.
  *
  * @example

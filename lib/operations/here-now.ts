@@ -187,6 +187,16 @@ function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset
  * Who is present: uuids (and optionally state) per channel, with counts. Cold; emits once.
  * Pages beyond the first (1,000 uuids per channel) are fetched by `offset` and merged, so the
  * result is complete unless `fetchAllPages: false`. See `Presence.hereNow`.
+ *
+ * @example
+ * ```ts
+ * import { firstValueFrom } from 'rxjs';
+ * import { hereNow, Keyset, presenceContext } from 'rx-presence';
+ *
+ * const context = presenceContext({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
+ * const result = await firstValueFrom(hereNow(context, { channels: ['lobby'] }));
+ * console.log(result.totalOccupancy);
+ * ```
  */
 export function hereNow(context: PresenceContext, options: HereNowOptions = {}): Observable<HereNowResult> {
   return defer(() => {

@@ -1,4 +1,4 @@
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from '../codecs/either';
 import {
   asyncScheduler,
   concat,
@@ -93,6 +93,14 @@ function toChanges(message: SubscribeMessage): { channel: string; changes: Chang
 
 /**
  * Presence events in real time over the subscribe long-poll. See `Presence.events$`.
+ *
+ * @example
+ * ```ts
+ * import { events$, Keyset, presenceContext } from 'rx-presence';
+ *
+ * const context = presenceContext({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
+ * events$(context, { channels: ['lobby'] }).subscribe((e) => console.log(e.action, e.uuid, e.timetoken));
+ * ```
  */
 export function events$(context: PresenceContext, options: EventsOptions = {}): Observable<PresenceEvent> {
   const operation = 'subscribe';

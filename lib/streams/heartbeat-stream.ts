@@ -48,6 +48,15 @@ export function hubsOf(context: PresenceContext): readonly HeartbeatHub[] {
 /**
  * Stays present on channels and groups until unsubscribed, then leaves: **cancel means leave**.
  * See `Presence.heartbeat$`.
+ *
+ * @example
+ * ```ts
+ * import { heartbeat$, Keyset, presenceContext } from 'rx-presence';
+ *
+ * const context = presenceContext({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
+ * const present = heartbeat$(context, { channels: ['lobby'] }).subscribe();
+ * present.unsubscribe(); // leaves 'lobby'
+ * ```
  */
 export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOptions = {}): Observable<HeartbeatEvent> {
   const operation = 'heartbeat';

@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from '../codecs/either';
 import {
   defer,
   EMPTY,
@@ -21,9 +21,24 @@ import type { PresenceContext } from '../operations/context';
 import { StateInfo } from '../operations/here-now';
 import type { PresenceEvent } from '../types';
 import { diffOccupancy } from './diff-occupancy';
-import { events$ } from './events-stream';
+import type { EventsOptions } from './events-stream';
 import { jsonEqual } from './json-equal';
 import { hereNow$, type HereNowStreamOptions } from './here-now-stream';
+
+/**
+ * Where {@link presenceEvents$} gets events for `source: 'subscribe'`: pass `events$`. Taken as an
+ * argument rather than imported, so that a page polling for events does not bundle the subscribe
+ * stream.
+ *
+ * @example
+ * ```ts
+ * import { events$, presenceEvents$, type SubscribeSource } from 'rx-presence';
+ *
+ * const source: SubscribeSource = events$;
+ * presenceEvents$(context, { channels: ['lobby'], source: 'subscribe' }, source).subscribe(console.log);
+ * ```
+ */
+export type SubscribeSource = (context: PresenceContext, options: EventsOptions) => Observable<PresenceEvent>;
 
 /**
  * Options of `presence.presenceEvents$()`.
@@ -129,7 +144,8 @@ export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<
 /**
  * Join, leave and state-change events derived from polled here-now snapshots: the free-function
  * form of `presence.presenceEvents$()`, for code that holds only a {@link PresenceContext}.
- * See `Presence.presenceEvents$` for the options and the behaviour.
+ * See `Presence.presenceEvents$` for the options and the behaviour. For `source: 'subscribe'`,
+ * pass `events$` as `subscribeSource` (it is not imported here, so polling pages stay small).
  *
  * @example
  * ```ts
@@ -149,7 +165,11 @@ export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<
  * // join bob 2
  * ```
  */
-export function presenceEvents$<S = unknown>(context: PresenceContext, options: PresenceEventsOptions<S> = {}): Observable<PresenceEvent<S>> {
+export function presenceEvents$<S = unknown>(
+  context: PresenceContext,
+  options: PresenceEventsOptions<S> = {},
+  subscribeSource?: SubscribeSource,
+): Observable<PresenceEvent<S>> {
   return defer(() => {
     const { initial = 'join', graceMs = 0, stateCodec, source = 'poll', ...pollOptions } = options;
     const stateInfo = pollOptions.stateInfo ?? (stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all);
@@ -159,9 +179,12 @@ export function presenceEvents$<S = unknown>(context: PresenceContext, options: 
     if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw validationError('hereNow', `graceMs must be 0 or more, got ${String(graceMs)}`);
     if (initial !== 'join' && initial !== 'skip') throw validationError('hereNow', `initial must be 'join' or 'skip', got ${String(initial)}`);
     if (source !== 'poll' && source !== 'subscribe') throw validationError('hereNow', `source must be 'poll' or 'subscribe', got ${String(source)}`);
+    if (source === 'subscribe' && subscribeSource === undefined) {
+      throw validationError('hereNow', "source 'subscribe' needs events$: pass it as the third argument (presence.presenceEvents$ does)");
+    }
     const raw$ =
-      source === 'subscribe'
-        ? events$(context, {
+      source === 'subscribe' && subscribeSource !== undefined
+        ? subscribeSource(context, {
             ...(pollOptions.keyset === undefined ? {} : { keyset: pollOptions.keyset }),
             ...(pollOptions.using === undefined ? {} : { using: pollOptions.using }),
             ...(pollOptions.channels === undefined ? {} : { channels: pollOptions.channels }),

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import crossFetch from 'cross-fetch';
-import { defer, Observable, retry, throwError, timeout, type RetryConfig } from 'rxjs';
+import { defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
 import { PresenceError, type PresenceOperation } from '../errors';
+import { defaultAbortController, defaultFetch } from './default-fetch';
 import { canonicalQuery, encodeString, type Query } from './encoding';
 import { parseResponse, type RawResponse } from './response';
 import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from './retry-policy';
@@ -56,7 +55,7 @@ export type FetchLike = (
 export interface FetchTransportOptions {
   /** Scheme and host, e.g. `https://ps.pndsn.com` or an emulator's `url`. */
   readonly origin: string;
-  /** Default cross-fetch. */
+  /** Default: cross-fetch on Node, the page's own `fetch` in a browser bundle. */
   readonly fetch?: FetchLike;
   /** Per-request timeout. Default 15,000 ms. */
   readonly requestTimeoutMs?: number;
@@ -129,11 +128,9 @@ function redactedCause(error: unknown): Error {
  * ```
  */
 export function createFetchTransport(options: FetchTransportOptions): Transport {
-  const fetchImpl: FetchLike = options.fetch ?? (crossFetch as unknown as FetchLike);
-  // cross-fetch on Node is node-fetch 2, which takes any AbortSignal-shaped object (the way the
-  // abort-controller polyfill works); Node's own EventTarget-based signal costs more per request
-  // than everything else we add (BENCHMARKS.md, client overhead). Other fetches get the real one.
-  const newAbort = options.fetch === undefined && isNodeFetch(crossFetch) ? () => new LightAbortController() : () => new AbortController();
+  const fetchImpl: FetchLike = options.fetch ?? defaultFetch;
+  // The default fetch may want a lighter controller than the platform's (see default-fetch.ts).
+  const newAbort = options.fetch === undefined ? defaultAbortController : () => new AbortController();
   const origin = options.origin.replace(/\/+$/, '');
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
   const retryOptions = { ...RETRY_DEFAULTS, ...options.retry };
@@ -146,13 +143,32 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     // Built per subscription so that each retry is freshly signed with a current timestamp.
     const query: Record<string, string> = { ...request.query, uuid: request.keys.userId, pnsdk };
     if (request.keys.authKey !== undefined) query.auth = request.keys.authKey;
-    if (request.keys.secretKey !== undefined) {
+    const { secretKey } = request.keys;
+    if (secretKey === undefined) return fetchOnce(request, query);
+    // Web Crypto signs asynchronously: the fetch starts once the signature is there, and an
+    // unsubscribe before then means no request at all.
+    return from(signQuery(secretKey, request, query)).pipe(switchMap((signed) => fetchOnce(request, signed)));
+  };
+
+  const signQuery = async (secretKey: string, request: PresenceRequest, query: Record<string, string>): Promise<Query> => {
+    try {
       // A fresh id makes every signed request unique, so a retry within the same second is not
       // refused as a replay (the official SDKs send one too).
-      query.requestid = randomUUID();
+      // Both are Web Crypto, which browsers give only to secure contexts.
+      const webCrypto = globalThis.crypto as Partial<typeof globalThis.crypto> | undefined;
+      if (webCrypto?.randomUUID === undefined) throw new TypeError('signing needs Web Crypto (globalThis.crypto): Node 20+, or a browser page served over https');
+      query.requestid = webCrypto.randomUUID();
       query.timestamp = String(now());
-      query.signature = signV2({ secretKey: request.keys.secretKey, publishKey: request.keys.publishKey, method: 'GET', path: request.path, query });
+      query.signature = await signV2({ secretKey, publishKey: request.keys.publishKey, method: 'GET', path: request.path, query });
+      return query;
+    } catch (error) {
+      // Only where Web Crypto is missing (a page on plain http): a setup problem, never retried.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new PresenceError('validation', `${request.operation}: cannot sign the request: ${message}`, { operation: request.operation });
     }
+  };
+
+  const fetchOnce = (request: PresenceRequest, query: Query): Observable<unknown> => {
     const url = `${origin}${request.path}?${canonicalQuery(query)}`;
     // Only failures need the redacted URL, so only they pay for it.
     const safeUrl = () => redactUrl(request.path, query);
@@ -209,35 +225,4 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     if (config === undefined) retryConfigs.set(attempts, (config = retryConfig({ ...retryOptions, attempts })));
     return defer(() => send(request)).pipe(retry(config));
   };
-}
-
-/** cross-fetch on Node wraps node-fetch 2, whose `Headers` are its own, not the platform's. */
-function isNodeFetch(fetchImpl: unknown): boolean {
-  const node = typeof process === 'object' && typeof process.versions?.node === 'string';
-  const headers = (fetchImpl as { Headers?: unknown }).Headers;
-  return node && typeof headers === 'function' && headers !== (globalThis as { Headers?: unknown }).Headers;
-}
-
-/** The smallest signal node-fetch 2 accepts: its check is the constructor's name. */
-const LightAbortSignal = class AbortSignal {
-  aborted = false;
-  #listeners: Array<() => void> = [];
-  addEventListener(_type: 'abort', listener: () => void): void {
-    this.#listeners.push(listener);
-  }
-  removeEventListener(_type: 'abort', listener: () => void): void {
-    this.#listeners = this.#listeners.filter((l) => l !== listener);
-  }
-  dispatch(): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    for (const listener of this.#listeners) listener();
-  }
-};
-
-class LightAbortController {
-  readonly signal = new LightAbortSignal();
-  abort(): void {
-    this.signal.dispatch();
-  }
 }

@@ -1,4 +1,4 @@
-import { isLeft } from 'fp-ts/Either';
+import { isLeft } from '../codecs/either';
 import { ErrorBody } from '../codecs/bodies';
 import { categoryOfStatus, PresenceError, type PresenceOperation } from '../errors';
 

@@ -41,4 +41,53 @@ describe('signed requests', () => {
     });
     await expect(firstValueFrom(presence.whereNow())).rejects.toMatchObject({ category: 'access-denied', statusCode: 403 });
   });
+
+  it('are signed afresh for each retry (new requestid, timestamp and signature)', async () => {
+    const urls: string[] = [];
+    // The first answer is a 503 (the emulator's fault injection); the retry gets through.
+    emulator.setFaults({ seed: 1, errorRate: 1, errorStatuses: [503], retryAfterSeconds: 0 });
+    const recording: FetchLike = (url, init) => {
+      urls.push(url);
+      if (urls.length === 2) emulator.setFaults(undefined);
+      return (crossFetch as unknown as FetchLike)(url, init);
+    };
+    const presence = new Presence({
+      defaultKeyset: new Keyset({ subscribeKey, publishKey: 'pub-c-x', secretKey: 'sec-c-secret', userId: 'me' }),
+      origin: emulator.url,
+      fetch: recording,
+      retry: { attempts: 2, baseDelayMs: 10, jitter: false },
+    });
+    try {
+      expect(await firstValueFrom(presence.whereNow())).toEqual({ channels: [] });
+    } finally {
+      emulator.setFaults(undefined);
+    }
+    const params = urls.map((u) => new URL(u).searchParams);
+    expect(urls).toHaveLength(2);
+    expect(params[0].get('requestid')).not.toBe(params[1].get('requestid'));
+    expect(params[0].get('signature')).not.toBe(params[1].get('signature'));
+  });
+
+  it('without Web Crypto (a page on plain http) fail as a validation error, and send nothing', async () => {
+    const urls: string[] = [];
+    const crypto = Object.getOwnPropertyDescriptor(globalThis, 'crypto')!;
+    Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+    try {
+      const presence = new Presence({
+        defaultKeyset: new Keyset({ subscribeKey, publishKey: 'pub-c-x', secretKey: 'sec-c-secret', userId: 'me' }),
+        origin: emulator.url,
+        fetch: (url, init) => {
+          urls.push(url);
+          return (crossFetch as unknown as FetchLike)(url, init);
+        },
+      });
+      const error = await firstValueFrom(presence.whereNow()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'PresenceError', category: 'validation', operation: 'whereNow' });
+      expect((error as Error).message).toMatch(/^whereNow: cannot sign the request: .*Web Crypto/);
+      expect((error as Error).message).not.toContain('sec-c-secret');
+    } finally {
+      Object.defineProperty(globalThis, 'crypto', crypto);
+    }
+    expect(urls).toEqual([]);
+  });
 });

@@ -64,7 +64,7 @@ it('in no record, log line or error body, whatever became of the request', async
   const credentials = `auth=${AUTH}&signature=${SIGNATURE}`;
   const signedPath = `/v2/presence/sub-key/${signedKeyset.subscribeKey}/channel/a/heartbeat`;
   const query = { uuid: 'me', auth: AUTH, timestamp: String(Math.floor(Date.now() / 1000)) };
-  const good = `${signedPath}?${canonicalQuery({ ...query, signature: signV2({ ...signedKeyset, method: 'GET', path: signedPath, query }) })}`;
+  const good = `${signedPath}?${canonicalQuery({ ...query, signature: await signV2({ ...signedKeyset, method: 'GET', path: signedPath, query }) })}`;
   const paths = [
     `/nope?${credentials}`, // 404 quoting the path
     `/v2/presence/sub-key/${openKey}/channel/a/bogus?uuid=me&${credentials}`, // 404 on a presence path

@@ -26,12 +26,12 @@ afterAll(async () => {
 const seconds = () => String(Math.floor(clock.now() / 1000));
 
 /** Signs like the JS SDK: path as sent, every parameter encoded with PubNub's encoder. */
-const signedPath = (
+const signedPath = async (
   path: string,
   query: Record<string, string>,
   keyset: { publishKey?: string; secretKey: string } = signed,
-): string => {
-  const signature = signV2({ secretKey: keyset.secretKey, publishKey: keyset.publishKey, method: 'GET', path, query });
+): Promise<string> => {
+  const signature = await signV2({ secretKey: keyset.secretKey, publishKey: keyset.publishKey, method: 'GET', path, query });
   return `${path}?${canonicalQuery({ ...query, signature })}`;
 };
 
@@ -40,9 +40,9 @@ const forbidden = (channels: string[]) => ({
 });
 const invalidSignature = { message: 'Invalid Signature', error: true, service: 'Access Manager', status: 403 };
 
-it('signV2 reproduces the known vector', () => {
+it('signV2 reproduces the known vector', async () => {
   expect(
-    signV2({
+    await signV2({
       secretKey: 'mySecretKey',
       publishKey: 'myPublishKey',
       method: 'GET',
@@ -56,10 +56,10 @@ it('accepts a correctly signed request, names with reserved characters included'
   const path = `/v2/presence/sub-key/${signed.subscribeKey}/channel/${encodeNames(['a b', 'c#d'])}/heartbeat`;
   const query = { heartbeat: '60', uuid: 'alice', state: '{"a b":{"x":"y z"}}', timestamp: seconds(), pnsdk: 'PubNub-JS-Nodejs/11.0.2' };
 
-  const response = await request(emulator, signedPath(path, query));
+  const response = await request(emulator, await signedPath(path, query));
 
   expect(response.status).toBe(200);
-  expect(await ok(emulator, signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/uuid/alice`, { uuid: 'me', timestamp: seconds() }))).toMatchObject({
+  expect(await ok(emulator, await signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/uuid/alice`, { uuid: 'me', timestamp: seconds() }))).toMatchObject({
     payload: { channels: ['a b', 'c#d'] },
   });
 });
@@ -67,7 +67,7 @@ it('accepts a correctly signed request, names with reserved characters included'
 it("accepts a request whose values went out form-encoded (Dart's + for space) when the canonical form was signed", async () => {
   const path = `/v2/presence/sub-key/${signed.subscribeKey}/channel/lobby/heartbeat`;
   const query = { uuid: 'dart user', timestamp: seconds() };
-  const signature = signV2({ ...signed, method: 'GET', path, query });
+  const signature = await signV2({ ...signed, method: 'GET', path, query });
 
   const response = await request(emulator, `${path}?uuid=dart+user&timestamp=${query.timestamp}&signature=${signature}`);
 
@@ -77,12 +77,12 @@ it("accepts a request whose values went out form-encoded (Dart's + for space) wh
 it('signs an unset publish key as "undefined", as the JS SDK does', async () => {
   const path = `/v2/presence/sub-key/${noPublishKey.subscribeKey}/channel/lobby`;
 
-  expect((await request(emulator, signedPath(path, { uuid: 'me', timestamp: seconds() }, noPublishKey))).status).toBe(200);
+  expect((await request(emulator, await signedPath(path, { uuid: 'me', timestamp: seconds() }, noPublishKey))).status).toBe(200);
 });
 
 it('rejects a missing signature or timestamp with Forbidden', async () => {
   const path = `/v2/presence/sub-key/${signed.subscribeKey}/channel/a,b/heartbeat`;
-  const withoutTimestamp = signV2({ ...signed, method: 'GET', path, query: { uuid: 'alice' } });
+  const withoutTimestamp = await signV2({ ...signed, method: 'GET', path, query: { uuid: 'alice' } });
 
   for (const query of [`uuid=alice&timestamp=${seconds()}`, `uuid=alice&signature=${withoutTimestamp}`, 'uuid=alice']) {
     const response = await request(emulator, `${path}?${query}`);
@@ -95,18 +95,18 @@ it('rejects a stale or future timestamp with Forbidden', async () => {
   const path = `/v2/presence/sub-key/${signed.subscribeKey}/channel/a/heartbeat`;
   const at = (offsetSeconds: number) => ({ uuid: 'alice', timestamp: String(Math.floor(clock.now() / 1000) + offsetSeconds) });
 
-  expect((await request(emulator, signedPath(path, at(-60)))).status).toBe(200);
-  expect((await request(emulator, signedPath(path, at(-61)))).json).toEqual(forbidden(['a']));
-  expect((await request(emulator, signedPath(path, at(61)))).json).toEqual(forbidden(['a']));
+  expect((await request(emulator, await signedPath(path, at(-60)))).status).toBe(200);
+  expect((await request(emulator, await signedPath(path, at(-61)))).json).toEqual(forbidden(['a']));
+  expect((await request(emulator, await signedPath(path, at(61)))).json).toEqual(forbidden(['a']));
 });
 
 it('rejects a wrong signature, or a right one for another request, with Invalid Signature', async () => {
   const path = `/v2/presence/sub-key/${signed.subscribeKey}/channel/a/heartbeat`;
   const query = { uuid: 'alice', timestamp: seconds() };
-  const good = signedPath(path, query);
+  const good = await signedPath(path, query);
 
   const tampered = good.replace('uuid=alice', 'uuid=mallory');
-  const wrongSecret = signedPath(path, query, { ...signed, secretKey: 'not-the-secret' });
+  const wrongSecret = await signedPath(path, query, { ...signed, secretKey: 'not-the-secret' });
   const otherPath = good.replace('/channel/a/', '/channel/b/');
 
   for (const url of [tampered, wrongSecret, otherPath, `${path}?uuid=alice&timestamp=${query.timestamp}&signature=v2.nonsense`]) {
@@ -121,11 +121,11 @@ describe('replays', () => {
   it('a signature already accepted within the window is refused 403, and the replay is not processed', async () => {
     const events: unknown[] = [];
     const watching = emulator.events$.subscribe((event) => events.push(event));
-    const leave = signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/leave`, { uuid: 'victim', timestamp: seconds() });
-    await ok(emulator, signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/heartbeat`, { uuid: 'victim', timestamp: seconds() }));
+    const leave = await signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/leave`, { uuid: 'victim', timestamp: seconds() });
+    await ok(emulator, await signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/heartbeat`, { uuid: 'victim', timestamp: seconds() }));
 
     expect((await request(emulator, leave)).status).toBe(200);
-    await ok(emulator, signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/heartbeat`, { uuid: 'victim', heartbeat: '60', timestamp: seconds() }));
+    await ok(emulator, await signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/replayed/heartbeat`, { uuid: 'victim', heartbeat: '60', timestamp: seconds() }));
     clock.advance(30_000); // still inside the 60 s window
     const replay = await request(emulator, leave);
 
@@ -137,7 +137,7 @@ describe('replays', () => {
 
   it('outside the window the timestamp check refuses it (Forbidden), past or future', async () => {
     const path = `/v2/presence/sub-key/${signed.subscribeKey}/channel/a/heartbeat`;
-    const replayed = signedPath(path, { uuid: 'alice', timestamp: seconds() });
+    const replayed = await signedPath(path, { uuid: 'alice', timestamp: seconds() });
     expect((await request(emulator, replayed)).status).toBe(200);
 
     clock.advance(61_000);
@@ -155,7 +155,7 @@ describe('replays', () => {
   it('rejectReplayedSignatures: false accepts the same signed request again', async () => {
     const lenient = await startEmulator({ clock, keysets: [signed], rejectReplayedSignatures: false });
     try {
-      const url = signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/a`, { uuid: 'me', timestamp: seconds() });
+      const url = await signedPath(`/v2/presence/sub-key/${signed.subscribeKey}/channel/a`, { uuid: 'me', timestamp: seconds() });
       expect((await request(lenient, url)).status).toBe(200);
       expect((await request(lenient, url)).status).toBe(200);
     } finally {

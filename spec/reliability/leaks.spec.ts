@@ -3,7 +3,7 @@ import { startEmulator, type Emulator } from '../../lib/emulator';
 import { Keyset } from '../../lib/keyset';
 import { Presence } from '../../lib/presence';
 import { hubsOf } from '../../lib/streams/heartbeat-stream';
-import { endHeartbeats } from '../../lib/streams/leave-on-exit';
+import { endHeartbeats } from '../../lib/streams/end-heartbeats';
 import { randomKey } from '../helpers/emulator';
 
 const CYCLES = 1000;

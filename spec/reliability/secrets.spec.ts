@@ -3,7 +3,7 @@ import { startEmulator, type Emulator } from '../../lib/emulator';
 import { isPresenceError } from '../../lib/errors';
 import { Keyset } from '../../lib/keyset';
 import { Presence } from '../../lib/presence';
-import { endHeartbeats } from '../../lib/streams/leave-on-exit';
+import { endHeartbeats } from '../../lib/streams/end-heartbeats';
 import type { FetchLike } from '../../lib/transport/fetch-transport';
 import crossFetch from 'cross-fetch';
 import { inspect } from 'node:util';

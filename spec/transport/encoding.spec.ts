@@ -36,9 +36,9 @@ describe('encoding', () => {
 });
 
 describe('v2 signature', () => {
-  it('matches the known vector from the official SDK tests', () => {
+  it('matches the known vector from the official SDK tests', async () => {
     expect(
-      signV2({
+      await signV2({
         secretKey: 'mySecretKey',
         publishKey: 'myPublishKey',
         method: 'GET',

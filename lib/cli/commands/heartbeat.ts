@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Subscription } from 'rxjs';
 import { DEFAULT_PRESENCE_TIMEOUT } from '../../operations/heartbeat';
-import { endHeartbeats } from '../../streams/leave-on-exit';
+import { endHeartbeats } from '../../streams/end-heartbeats';
 import type { HeartbeatEvent } from '../../streams/heartbeat-events';
 import type { PresenceState } from '../../types';
 import { HEARTBEAT_RANGE } from '../../validate';

@@ -1,5 +1,6 @@
 import type { PresenceContext } from '../operations/context';
-import { hubsOf } from './heartbeat-stream';
+import { endHeartbeats } from '../streams/end-heartbeats';
+import { hubsOf } from '../streams/heartbeat-stream';
 
 /**
  * Options of {@link leaveOnExit}.
@@ -19,35 +20,13 @@ export interface LeaveOnExitOptions {
 }
 
 /**
- * Ends every `heartbeat$` of a client and waits (at most `timeoutMs`) until their leaves are
- * answered or have failed.
- *
- * @example
- * ```ts
- * presence.heartbeat$({ channels: ['lobby'] }).subscribe();
- * await endHeartbeats(presence.context); // the leave for 'lobby' has been answered
- * ```
- */
-export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000): Promise<void> {
-  const hubs = hubsOf(context);
-  for (const hub of hubs) hub.end();
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(hubs.map((hub) => hub.leavesSettled())),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    }),
-  ]);
-  clearTimeout(timer);
-}
-
-/**
  * What {@link leaveOnExit} needs of a client: its context, where its `heartbeat$` loops are kept.
- * A {@link Presence} client fits; so does any object carrying one's `context`.
+ * A `Presence` client fits; so does any object carrying one's `context`.
  *
  * @example
  * ```ts
- * import { Presence, Keyset, leaveOnExit, type LeaveOnExitClient } from 'rx-presence';
+ * import { Presence, Keyset } from 'rx-presence';
+ * import { leaveOnExit, type LeaveOnExitClient } from 'rx-presence/node';
  *
  * const keyset = new Keyset({ subscribeKey: 'demo', userId: 'me' });
  * const clients: LeaveOnExitClient[] = [new Presence({ defaultKeyset: keyset }), new Presence({ defaultKeyset: keyset })];
@@ -56,7 +35,7 @@ export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000):
  * ```
  */
 export interface LeaveOnExitClient {
-  /** The client's transport and keysets; `presence.context` on a {@link Presence}. */
+  /** The client's transport and keysets; `presence.context` on a `Presence`. */
   readonly context: PresenceContext;
 }
 
@@ -69,6 +48,9 @@ export interface LeaveOnExitClient {
  *
  * @example
  * ```ts
+ * import { Presence } from 'rx-presence';
+ * import { leaveOnExit } from 'rx-presence/node';
+ *
  * const presence = new Presence({ defaultKeyset });
  * const stop = leaveOnExit(presence);
  * presence.heartbeat$({ channels: ['lobby'] }).subscribe();

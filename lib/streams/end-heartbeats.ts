@@ -1,0 +1,26 @@
+import type { PresenceContext } from '../operations/context';
+import { hubsOf } from './heartbeat-stream';
+
+/**
+ * Ends every `heartbeat$` of a client and waits (at most `timeoutMs`) until their leaves are
+ * answered or have failed. Works anywhere: in a page, call it from a `pagehide` handler; in Node,
+ * `leaveOnExit` from `rx-presence/node` calls it on Ctrl-C.
+ *
+ * @example
+ * ```ts
+ * presence.heartbeat$({ channels: ['lobby'] }).subscribe();
+ * await endHeartbeats(presence.context); // the leave for 'lobby' has been answered
+ * ```
+ */
+export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000): Promise<void> {
+  const hubs = hubsOf(context);
+  for (const hub of hubs) hub.end();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.all(hubs.map((hub) => hub.leavesSettled())),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,62 @@
+// `npm run build` (and `prepare`, so `npm ci` builds too): the package in two module formats.
+//
+//   dist/cjs  CommonJS, every file of lib/ (the CLIs run from here), for `require`.
+//   dist/esm  ES modules, the public entries and what they import, for `import` and bundlers:
+//             per-file modules, so that a bundler with `sideEffects: false` drops whole files a
+//             page does not use.
+//
+// Both carry type declarations and source maps with the sources inlined (lib/ is not shipped).
+// tsc writes ESM specifiers as they are in the source (`./presence`), which bundlers accept but
+// Node's ESM loader does not; the last step gives each relative specifier its file (`.js` or
+// `/index.js`), checking that the file exists, in both the `.js` and the `.d.ts` files.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Built beside dist/ and swapped in at the end, so that a reader of dist/ (a spec, the bench)
+// never sees it half written.
+const dist = join(root, `dist.building-${process.pid}`);
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+rmSync(dist, { recursive: true, force: true });
+for (const [project, format] of [['tsconfig.build.json', 'cjs'], ['tsconfig.build.esm.json', 'esm']]) {
+  execFileSync(process.execPath, [tsc, '-p', project, '--outDir', join(dist, format)], { cwd: root, stdio: 'inherit' });
+}
+// The root package.json has no "type", so .js is CommonJS unless a nearer package.json says not.
+writeFileSync(join(dist, 'cjs', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+writeFileSync(join(dist, 'esm', 'package.json'), `${JSON.stringify({ type: 'module', sideEffects: false })}\n`);
+
+// `from './x'`, `import './x'`, `import('./x')` (also `import("./x").T` in declarations).
+const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.\.?\/[^'"]*)\2/g;
+
+function withFile(file, specifier) {
+  if (/\.(c|m)?js$|\.json$/.test(specifier)) return specifier;
+  const target = resolve(dirname(file), specifier);
+  if (existsSync(`${target}.js`)) return `${specifier}.js`;
+  if (existsSync(join(target, 'index.js'))) return `${specifier}/index.js`;
+  throw new Error(`build: ${relative(root, file)} imports ${specifier}, which is no file of the ESM build`);
+}
+
+function* files(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* files(path);
+    else if (/\.(js|d\.ts)$/.test(entry.name)) yield path;
+  }
+}
+
+let rewritten = 0;
+for (const file of files(join(dist, 'esm'))) {
+  const source = readFileSync(file, 'utf8');
+  const fixed = source.replace(SPECIFIER, (_match, lead, quote, specifier) => `${lead}${quote}${withFile(file, specifier)}${quote}`);
+  if (fixed !== source) {
+    writeFileSync(file, fixed);
+    rewritten++;
+  }
+}
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+renameSync(dist, join(root, 'dist'));
+console.log(`build: dist/cjs and dist/esm written (${rewritten} ESM files given explicit specifiers)`);
