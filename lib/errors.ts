@@ -229,3 +229,25 @@ export function categoryOfStatus(status: number): PresenceErrorCategory {
 export function validationError(operation: PresenceOperation, message: string): PresenceError {
   return new PresenceError('validation', `${operation}: ${message}`, { operation });
 }
+
+/**
+ * The error as a {@link PresenceError}: itself when it already is one, else a
+ * `malformed-response` error saying the answer could not be processed, with the original as
+ * `cause`. Streams end with it so that whatever goes wrong while handling what the service (or
+ * another user, through it) sent, a subscriber only ever sees a `PresenceError`.
+ *
+ * @example
+ * ```ts
+ * const error = asPresenceError('hereNow', new RangeError('Maximum call stack size exceeded'));
+ * console.log(error.category, error.message);
+ * // Output: malformed-response hereNow: could not process the answer (RangeError: Maximum call stack size exceeded)
+ * ```
+ */
+export function asPresenceError(operation: PresenceOperation, error: unknown): PresenceError {
+  if (isPresenceError(error)) return error;
+  const { name, message } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; message?: unknown };
+  const what = typeof message === 'string' ? `${typeof name === 'string' ? name : 'Error'}: ${message}` : String(typeof error === 'object' ? 'unknown error' : error);
+  // Clipped: the text may quote what was being processed.
+  const clipped = what.length > 200 ? `${what.slice(0, 199)}…` : what;
+  return new PresenceError('malformed-response', `${operation}: could not process the answer (${clipped})`, { operation }, { cause: error });
+}

@@ -1,6 +1,7 @@
 import { isLeft } from 'fp-ts/Either';
 import {
   asyncScheduler,
+  catchError,
   concat,
   concatMap,
   defer,
@@ -18,7 +19,7 @@ import {
   timer,
 } from 'rxjs';
 import { PresencePayload, type SubscribeMessage } from '../codecs/subscribe';
-import { isRetryable, validationError } from '../errors';
+import { asPresenceError, isRetryable, validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
 import type { PresenceContext } from '../operations/context';
 import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
@@ -180,7 +181,8 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
       }),
     );
 
-    const stream = concat(start, live);
+    // Whatever goes wrong while handling other users' data, a subscriber sees a PresenceError.
+    const stream = concat(start, live).pipe(catchError((error: unknown) => throwError(() => asPresenceError(operation, error))));
     if (!withHeartbeat) return stream;
     // heartbeat$ keeps us present between long-polls and sends the one leave when this ends.
     const beats = heartbeat$(context, {
