@@ -32,7 +32,7 @@ export type {
   PresenceAction,
   PresenceState,
 } from './types';
-export { StateInfo, HERE_NOW_PAGE_LIMIT, type HereNowOptions } from './operations/here-now';
+export { StateInfo, HERE_NOW_PAGE_LIMIT, MAX_PAGED_OCCUPANTS, type HereNowOptions } from './operations/here-now';
 export type { WhereNowOptions } from './operations/where-now';
 export type { PresenceContext } from './operations/context';
 export { DEFAULT_PRESENCE_TIMEOUT, type AnnounceHeartbeatOptions } from './operations/heartbeat';
