@@ -123,6 +123,8 @@ export interface PresenceErrorDetails {
   readonly retryAfter?: number;
   /** The parsed body, when there was one. */
   readonly body?: unknown;
+  /** For a response over the size cap: the cap it passed (`maxResponseBytes`), in bytes. */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -187,8 +189,8 @@ const TRANSIENT: ReadonlySet<PresenceErrorCategory> = new Set(['network', 'timeo
 
 /**
  * True when trying again may succeed: network failures, timeouts, 429, 5xx, and bodies damaged in
- * transit (not JSON at all). Validation, 4xx answers, JSON of the wrong shape and cancellation
- * are permanent.
+ * transit (not JSON at all). Validation, 4xx answers, JSON of the wrong shape, a body over the
+ * size cap and cancellation are permanent.
  *
  * @example
  * ```ts
@@ -198,8 +200,12 @@ const TRANSIENT: ReadonlySet<PresenceErrorCategory> = new Set(['network', 'timeo
 export function isRetryable(error: unknown): boolean {
   if (!isPresenceError(error)) return false;
   // A body that is not JSON at all (cut short, or a proxy's HTML page) is damage in transit, like
-  // a reset; JSON of the wrong shape is a protocol mismatch that no retry will fix.
-  return TRANSIENT.has(error.category) || (error.category === 'malformed-response' && error.issues.length === 0);
+  // a reset; JSON of the wrong shape is a protocol mismatch that no retry will fix, and a body
+  // over the size cap would only come back as large.
+  return (
+    TRANSIENT.has(error.category) ||
+    (error.category === 'malformed-response' && error.issues.length === 0 && error.details.maxResponseBytes === undefined)
+  );
 }
 
 /**

@@ -49,7 +49,8 @@ export { leaveOnExit, endHeartbeats, type LeaveOnExitOptions, type LeaveOnExitCl
 export { toIssues, formatIssues } from './codecs/report';
 export { decodeWith } from './codecs/decode';
 export * as codecs from './codecs/bodies';
-export { createFetchTransport, type FetchLike, type FetchTransportOptions } from './transport/fetch-transport';
+export { createFetchTransport, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike, type FetchTransportOptions } from './transport/fetch-transport';
+export type { ResponseBodyStream } from './transport/read-body';
 export { RETRY_DEFAULTS, type RetryOptions } from './transport/retry-policy';
 export type { Transport, PresenceRequest, RequestKeys } from './transport/types';
 export { encodeString, type Query } from './transport/encoding';

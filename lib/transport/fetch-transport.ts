@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import crossFetch from 'cross-fetch';
 import { defer, Observable, retry, throwError, timeout, type RetryConfig } from 'rxjs';
-import { PresenceError, type PresenceOperation } from '../errors';
+import { PresenceError, validationError, type PresenceOperation } from '../errors';
 import { canonicalQuery, encodeString, type Query } from './encoding';
+import { BodyTooLarge, readCappedText, type ResponseBodyStream } from './read-body';
 import { parseResponse, type RawResponse } from './response';
 import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from './retry-policy';
 import { signV2 } from './signature';
@@ -36,11 +37,17 @@ export type FetchLike = (
   status: number;
   /** The HTTP reason phrase; used in error messages when the body has no `message`. */
   statusText: string;
-  /** The response headers; only `content-type` and `retry-after` are read. */
+  /** The response headers; only `content-type`, `content-length` and `retry-after` are read. */
   headers: {
     /** A header's value by case-insensitive name, or `null` when absent. */
     get(name: string): string | null;
   };
+  /**
+   * The body as a stream, when the fetch offers one (browsers' and Node's fetch, node-fetch):
+   * read chunk by chunk, so that `maxResponseBytes` bounds memory even for a body that never
+   * ends. Without it the transport falls back to `text()`.
+   */
+  body?: ResponseBodyStream | null;
   /** The whole body as text; the transport parses the JSON itself. */
   text(): Promise<string>;
 }>;
@@ -66,7 +73,28 @@ export interface FetchTransportOptions {
   readonly pnsdk?: string;
   /** Unix seconds for signatures; injectable for known-vector tests. */
   readonly now?: () => number;
+  /**
+   * The largest response body accepted, in bytes; a larger one ends the request (aborted as soon
+   * as the cap is passed) in a `malformed-response` error that is not retried. Default
+   * {@link DEFAULT_MAX_RESPONSE_BYTES}.
+   */
+  readonly maxResponseBytes?: number;
 }
+
+/**
+ * The default cap on a response body: 8 MiB. A here-now page is at most 1,000 occupants per
+ * channel; even with states this leaves room for hundreds of channels in one answer, while a
+ * broken proxy's endless body costs at most this much memory.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_RESPONSE_BYTES } from 'rx-presence';
+ *
+ * console.log(DEFAULT_MAX_RESPONSE_BYTES / 1024 / 1024);
+ * // Output: 8
+ * ```
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 // Reading package.json at run time would break bundlers; the build keeps this in step.
 export const LIBRARY_VERSION = '0.1.0';
@@ -94,6 +122,16 @@ export function fromFetchFailure(operation: PresenceOperation, url: string, erro
   }
   const why = code ?? (message ? message.replace(/https?:\/\/\S+/g, '<url>') : 'unknown failure');
   return new PresenceError('network', `${operation}: network failure, ${why} (GET ${url})`, { operation, url }, { cause });
+}
+
+/** A body over `maxResponseBytes`: permanent (the same request would bring the same body). */
+function tooLarge(operation: PresenceOperation, url: string, maxResponseBytes: number, statusCode: number | undefined): PresenceError {
+  return new PresenceError('malformed-response', `${operation}: the response is larger than ${maxResponseBytes} bytes (maxResponseBytes) (GET ${url})`, {
+    operation,
+    url,
+    maxResponseBytes,
+    ...(statusCode === undefined ? {} : { statusCode }),
+  });
 }
 
 const CREDENTIAL = /\b(auth|signature)=[^&\s'"]*/g;
@@ -136,6 +174,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   const newAbort = options.fetch === undefined && isNodeFetch(crossFetch) ? () => new LightAbortController() : () => new AbortController();
   const origin = options.origin.replace(/\/+$/, '');
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (typeof maxResponseBytes !== 'number' || !Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw validationError('config', `maxResponseBytes must be a whole number of bytes of at least 1, got ${String(maxResponseBytes)}`);
+  }
   const retryOptions = { ...RETRY_DEFAULTS, ...options.retry };
   const retryConfigs = new Map<number, RetryConfig>();
   const pnsdk = options.pnsdk ?? `rx-presence/${LIBRARY_VERSION}`;
@@ -161,14 +203,19 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     return new Observable<unknown>((subscriber) => {
       const controller = newAbort();
       let settled = false;
+      let status: number | undefined;
       fetchImpl(url, { signal: controller.signal as unknown as AbortSignal, headers })
-        .then(async (res): Promise<RawResponse> => ({
-          status: res.status,
-          statusText: res.statusText,
-          contentType: res.headers.get('content-type') ?? '',
-          retryAfter: res.headers.get('retry-after'),
-          text: await res.text(),
-        }))
+        .then(async (res): Promise<RawResponse> => {
+          status = res.status;
+          return {
+            status: res.status,
+            statusText: res.statusText,
+            contentType: res.headers.get('content-type') ?? '',
+            retryAfter: res.headers.get('retry-after'),
+            // Read incrementally and aborted past the cap: an endless body costs the cap, no more.
+            text: await readCappedText(res, maxResponseBytes, () => controller.abort()),
+          };
+        })
         .then(
           (raw) => {
             settled = true;
@@ -184,7 +231,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
           },
           (error: unknown) => {
             settled = true;
-            subscriber.error(fromFetchFailure(request.operation, safeUrl(), error));
+            subscriber.error(error instanceof BodyTooLarge ? tooLarge(request.operation, safeUrl(), error.maxBytes, status) : fromFetchFailure(request.operation, safeUrl(), error));
           },
         );
       return () => {
