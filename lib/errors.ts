@@ -95,8 +95,8 @@ export interface DecodeIssue {
 }
 
 /**
- * Structured facts about a failure; none of them ever holds a secret, signature or auth key, so
- * the whole object is safe to log.
+ * Structured facts about a failure; none of them ever holds a secret, signature or auth key (also
+ * when the server echoed them back: every string is redacted), so the whole object is safe to log.
  *
  * @example
  * ```ts
@@ -117,7 +117,10 @@ export interface PresenceErrorDetails {
   readonly serviceMessage?: string;
   /** Decode problems, for `malformed-response`. */
   readonly issues?: readonly DecodeIssue[];
-  /** The request URL with `auth`, `signature` and `timestamp` redacted. */
+  /**
+   * The request URL with `auth` and `signature` redacted (as `***`). `timestamp` stays: it is not
+   * secret, and it tells when a signed request was made.
+   */
   readonly url?: string;
   /** Seconds the service asked us to wait (`Retry-After`). */
   readonly retryAfter?: number;

@@ -4,6 +4,7 @@ import { decodeWith } from '../codecs/decode';
 import { asPresenceError, type PresenceOperation } from '../errors';
 import type { KeysetChoice, KeysetStore } from '../keyset';
 import { canonicalQuery } from '../transport/encoding';
+import { redactError, secretForms } from '../transport/redact';
 import type { PresenceRequest, RequestKeys, Transport } from '../transport/types';
 
 /**
@@ -57,7 +58,10 @@ export function sendRequest<W, A>(context: PresenceContext, request: PresenceReq
   return context.transport(request).pipe(
     decodeWith(codec, request.operation, query ? `${request.path}?${query}` : request.path),
     map(toResult),
-    // Reading an answer must never fail with anything but a PresenceError, whatever it holds.
-    catchError((error: unknown) => throwError(() => asPresenceError(request.operation, error))),
+    // Reading an answer must never fail with anything but a PresenceError, whatever it holds; and
+    // what it holds (echoed back by a server or proxy) must not carry our credentials.
+    catchError((error: unknown) =>
+      throwError(() => redactError(asPresenceError(request.operation, error), secretForms([request.keys.authKey, request.keys.secretKey]))),
+    ),
   );
 }

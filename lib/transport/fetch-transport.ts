@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import crossFetch from 'cross-fetch';
-import { defer, Observable, retry, throwError, timeout, type RetryConfig } from 'rxjs';
-import { PresenceError, validationError, type PresenceOperation } from '../errors';
+import { catchError, defer, Observable, retry, throwError, timeout, type RetryConfig } from 'rxjs';
+import { asPresenceError, PresenceError, validationError, type PresenceOperation } from '../errors';
 import { canonicalQuery, encodeString, type Query } from './encoding';
 import { BodyTooLarge, readCappedText, type ResponseBodyStream } from './read-body';
+import { redactError, redactText, secretForms } from './redact';
 import { parseResponse, type RawResponse } from './response';
 import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from './retry-policy';
 import { signV2 } from './signature';
@@ -134,13 +135,6 @@ function tooLarge(operation: PresenceOperation, url: string, maxResponseBytes: n
   });
 }
 
-const CREDENTIAL = /\b(auth|signature)=[^&\s'"]*/g;
-
-/** Replaces `auth=` and `signature=` values in any text. */
-export function redactText(text: string): string {
-  return text.replace(CREDENTIAL, '$1=***');
-}
-
 function redactedCause(error: unknown): Error {
   const original = (error ?? {}) as { name?: string; code?: string; errno?: unknown; message?: string };
   const copy = new Error(redactText(String(original.message ?? error)));
@@ -246,6 +240,11 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
             return new PresenceError('timeout', `${request.operation}: no response within ${timeoutMs} ms (GET ${safe})`, { operation: request.operation, url: safe });
           }),
       }),
+      // A server or proxy may echo the request back anywhere: every string of the error is
+      // cleaned of this request's actual credentials, not only the URL we built.
+      catchError((error: unknown) =>
+        throwError(() => redactError(asPresenceError(request.operation, error), secretForms([request.keys.authKey, request.keys.secretKey, query.signature]))),
+      ),
     );
   };
 
