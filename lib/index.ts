@@ -39,7 +39,7 @@ export { DEFAULT_PRESENCE_TIMEOUT, type AnnounceHeartbeatOptions } from './opera
 export type { AnnounceLeaveOptions } from './operations/leave';
 export type { SetStateOptions, GetStateOptions } from './operations/state';
 export type { HeartbeatEvent, HeartbeatEventBase } from './streams/heartbeat-events';
-export type { HeartbeatStreamOptions } from './streams/heartbeat-stream';
+export { MIN_HEARTBEAT_INTERVAL, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
 export type { EventsOptions } from './streams/events-stream';
 export { MIN_POLL_INTERVAL, type HereNowStreamOptions } from './streams/here-now-stream';
 export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions } from './streams/presence-events';

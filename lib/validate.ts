@@ -132,6 +132,14 @@ export function heartbeatSeconds(operation: PresenceOperation, value: unknown): 
   return value;
 }
 
+/** Checks a duration in seconds: a finite number from `min` to `max`. */
+export function secondsIn(operation: PresenceOperation, field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw validationError(operation, `${field} must be a number of seconds from ${min} to ${max}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return value;
+}
+
 /** Checks a whole number in a range (limits, offsets, intervals). */
 export function integerIn(operation: PresenceOperation, field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

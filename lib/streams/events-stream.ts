@@ -26,7 +26,7 @@ import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
 import { hereNow, StateInfo } from '../operations/here-now';
 import { subscribeOnce } from '../operations/subscribe';
 import type { HereNowResult, PresenceEvent, PresenceState } from '../types';
-import { heartbeatSeconds, perChannelStateJson, PRESENCE_SUFFIX, targets } from '../validate';
+import { heartbeatSeconds, perChannelStateJson, PRESENCE_SUFFIX, secondsIn, targets } from '../validate';
 import { diffOccupants } from './diff-occupancy';
 import { heartbeat$ } from './heartbeat-stream';
 import { PresenceModel, type Change } from './presence-model';
@@ -54,9 +54,9 @@ export interface EventsOptions extends KeysetChoice {
   readonly interval?: number;
   /** With `withHeartbeat`: state per channel or group. */
   readonly state?: Readonly<Record<string, PresenceState>>;
-  /** Longest wait for one long-poll answer before it counts as failed. Default 310 s (the service holds 280 s). */
+  /** Longest wait for one long-poll answer before it counts as failed: 1 to 3,600 s. Default 310 s (the service holds 280 s). */
   readonly longPollTimeout?: number;
-  /** First reconnect delay after a failure, doubling up to 30 s. Default 1 s. */
+  /** First reconnect delay after a failure, doubling up to 30 s: 0.1 to 300 s. Default 1 s. */
   readonly reconnectDelay?: number;
 }
 
@@ -105,8 +105,8 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
     const withHeartbeat = options.withHeartbeat ?? false;
     const heartbeat = withHeartbeat ? heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT) : undefined;
     if (withHeartbeat && options.state !== undefined) perChannelStateJson(operation, options.state, target);
-    const longPollMs = (options.longPollTimeout ?? 310) * 1000;
-    const reconnectMs = (options.reconnectDelay ?? 1) * 1000;
+    const longPollMs = secondsIn(operation, 'longPollTimeout', options.longPollTimeout ?? 310, 1, 3600) * 1000;
+    const reconnectMs = secondsIn(operation, 'reconnectDelay', options.reconnectDelay ?? 1, 0.1, 300) * 1000;
     // Snapshots and long-polls back off alike: transient failures doubling up to 30 s, the rest final.
     const reconnect: RetryConfig = {
       delay: (error: unknown, n) => (isRetryable(error) ? timer(Math.min(MAX_RECONNECT_MS, reconnectMs * 2 ** (n - 1))) : throwError(() => error)),
