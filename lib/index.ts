@@ -40,7 +40,7 @@ export type { AnnounceLeaveOptions } from './operations/leave';
 export type { SetStateOptions, GetStateOptions } from './operations/state';
 export type { HeartbeatEvent, HeartbeatEventBase } from './streams/heartbeat-events';
 export { MIN_HEARTBEAT_INTERVAL, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
-export type { EventsOptions } from './streams/events-stream';
+export { MIN_IDLE_POLL_GAP_MS, type EventsOptions } from './streams/events-stream';
 export { MIN_POLL_INTERVAL, type HereNowStreamOptions } from './streams/here-now-stream';
 export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions } from './streams/presence-events';
 export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions } from './streams/diff-occupancy';

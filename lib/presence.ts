@@ -281,7 +281,9 @@ export class Presence {
    * `join`, `leave`, `timeout` and `state-change`, each with the service's `timetoken`. Reconnects
    * with backoff and catches up from its last timetoken; when it cannot (a gap, or the service's
    * `here_now_refresh`), it re-reads the channel and emits exactly the difference, so no event is
-   * lost or invented. `withHeartbeat` also keeps us present (and leaves once at the end).
+   * lost or invented: at most one re-read per channel per answer, however many messages ask. A
+   * server that answers long-polls at once with nothing gets at most one a second
+   * (`MIN_IDLE_POLL_GAP_MS`). `withHeartbeat` also keeps us present (and leaves once at the end).
    *
    * @example
    * ```ts
