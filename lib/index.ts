@@ -55,4 +55,4 @@ export { RETRY_DEFAULTS, type RetryOptions } from './transport/retry-policy';
 export type { Transport, PresenceRequest, RequestKeys } from './transport/types';
 export { encodeString, type Query } from './transport/encoding';
 export { signV2, type SignatureInput } from './transport/signature';
-export { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, MAX_STATE_BYTES, HEARTBEAT_RANGE } from './validate';
+export { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, MAX_STATE_BYTES, HEARTBEAT_RANGE, MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES } from './validate';

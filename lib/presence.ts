@@ -225,8 +225,10 @@ export class Presence {
    * **cancel means leave**, whatever ends the subscription (unsubscribe, error, `take`,
    * `takeUntil`). Announces at once, then every `interval` seconds (default `heartbeat / 2 - 1`).
    * Transient failures are reported as `failed` events and retried with backoff; permanent ones
-   * error the stream. All `heartbeat$` of one client and keyset share one loop whose request
-   * carries the union of their channels; a leave goes out only for channels nobody holds.
+   * error the stream. All `heartbeat$` of one client and keyset share one loop whose requests
+   * carry the union of their channels, split into requests within the service's limits (500
+   * channels and groups, a 32 KiB URI, 32 KiB of state), so that merging never makes a valid
+   * subscription fail; a leave goes out (in batches too) only for channels nobody holds.
    *
    * @example
    * ```ts

@@ -41,6 +41,33 @@ export const MAX_NAME_LENGTH = 92;
  */
 export const MAX_STATE_BYTES = 32 * 1024;
 /**
+ * The most channels plus channel groups one request may name: the service refuses more with a
+ * 400. Requests the client merges (the shared heartbeat and here-now loops, the leave) are split
+ * to stay within it.
+ *
+ * @example
+ * ```ts
+ * import { MAX_CHANNELS_PER_REQUEST } from 'rx-presence';
+ *
+ * console.log(MAX_CHANNELS_PER_REQUEST);
+ * // Output: 500
+ * ```
+ */
+export const MAX_CHANNELS_PER_REQUEST = 500;
+/**
+ * The longest request URI (path and query) the service's balancer accepts; a longer one gets a
+ * 414. Requests the client merges are split to stay within it, with room for the credentials.
+ *
+ * @example
+ * ```ts
+ * import { MAX_REQUEST_URI_BYTES } from 'rx-presence';
+ *
+ * console.log(MAX_REQUEST_URI_BYTES);
+ * // Output: 32768
+ * ```
+ */
+export const MAX_REQUEST_URI_BYTES = 32 * 1024;
+/**
  * The presence timeout range the service accepts, in seconds.
  *
  * @example
