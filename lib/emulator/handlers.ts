@@ -3,7 +3,7 @@ import type { Keyspace, Keyspaces } from './keyspaces';
 import type { RequestQuery } from './query';
 import { ReplyError, replies, type HereNowChannel, type HereNowUuid, type Reply } from './responses';
 import type { ChannelGroupRoute, ChannelsRoute, Route, StateRoute, SubscribeRoute, WhereNowRoute } from './router';
-import { heartbeatStates, parseState } from './state';
+import { heartbeatStates, parseState, readHeartbeatState } from './state';
 import type { PresenceStore } from './store';
 import type { EmulatorClock } from './types';
 
@@ -81,6 +81,37 @@ export const checkUuid = (uuid: string | undefined): string => {
  */
 export const integer = (value: string | undefined): number | undefined =>
   value !== undefined && /^-?\d{1,15}$/.test(value) ? Number(value) : undefined;
+
+/**
+ * Longest presence timeout a client may ask for (`heartbeat=`), in seconds: the service caps it at
+ * 320, and so does the JS SDK's `presenceTimeout`. A larger value is clamped to it, as the service
+ * does, rather than refused: the client still gets presence, just not for ever.
+ *
+ * @example
+ * ```ts
+ * presenceTimeoutOf('999999'); // MAX_PRESENCE_TIMEOUT_SECONDS
+ * ```
+ */
+export const MAX_PRESENCE_TIMEOUT_SECONDS = 320;
+
+/**
+ * The presence timeout a `heartbeat` query value asks for, in seconds: a positive decimal number
+ * (`60`, or `60.5`, which the JS SDK sends for a fractional `presenceTimeout`), capped at
+ * {@link MAX_PRESENCE_TIMEOUT_SECONDS}; `undefined` for anything else (absent, `0`, negative, not a
+ * plain decimal), which means "the default".
+ *
+ * @example
+ * ```ts
+ * presenceTimeoutOf('60.5'); // 60.5
+ * presenceTimeoutOf('1000'); // 320
+ * presenceTimeoutOf('0');    // undefined
+ * ```
+ */
+export const presenceTimeoutOf = (value: string | undefined): number | undefined => {
+  if (value === undefined || !/^\d+(?:\.\d+)?$/.test(value)) return undefined;
+  const seconds = Number(value);
+  return seconds > 0 ? Math.min(seconds, MAX_PRESENCE_TIMEOUT_SECONDS) : undefined;
+};
 
 /** The channels a request acts on: the path's (already each once), then its groups' (each once). */
 const targets = (keyspace: Keyspace, channels: readonly string[], groups: readonly string[]): readonly string[] =>
@@ -172,14 +203,14 @@ function heartbeat(route: ChannelsRoute, query: RequestQuery, ctx: HandlerContex
   // Clients must not heartbeat presence channels; the JS SDK strips them, so do we.
   const channels = unique(withoutPresence(route.channels));
   const groups = unique(withoutPresence(query.list('channel-group')));
-  const timeout = integer(query.get('heartbeat'));
+  const timeout = presenceTimeoutOf(query.get('heartbeat'));
   const stateText = query.get('state');
-  const state = stateText === undefined ? undefined : parseState(stateText);
+  const state = stateText === undefined ? undefined : readHeartbeatState(stateText, channels, groups);
   const keyspace = ctx.keyspaces.write(route.subscribeKey);
   keyspace.presence.heartbeat(
     uuid,
     targets(keyspace, channels, groups),
-    timeout !== undefined && timeout > 0 ? timeout : ctx.keyspaces.defaultPresenceTimeout,
+    timeout ?? ctx.keyspaces.defaultPresenceTimeout,
     state && heartbeatStates(state, channels, new Map(groups.map((group) => [group, keyspace.groups.channels(group)] as const))),
   );
   return replies.heartbeat();
@@ -245,7 +276,8 @@ function channelGroup(route: ChannelGroupRoute, query: RequestQuery, ctx: Handle
     return replies.listChannels(group, ctx.keyspaces.read(subscribeKey).groups.channels(group));
   }
   const { groups } = ctx.keyspaces.write(subscribeKey);
-  if (add !== undefined) groups.add(group, query.list('add'));
+  // Refused whole, before any remove of the same request is applied.
+  if (add !== undefined && !groups.add(group, query.list('add'))) return replies.groupFull();
   if (remove !== undefined) groups.remove(group, query.list('remove'));
   return replies.registryOk();
 }

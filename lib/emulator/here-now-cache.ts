@@ -49,7 +49,8 @@ export class HereNowCache {
     return reply;
   }
 
-  private purge(now: number): void {
+  /** Drops the entries expired at `now` (also done on every lookup). */
+  purge(now: number): void {
     if (now < this.nextExpiry) return;
     this.nextExpiry = Infinity;
     for (const [key, entry] of this.entries) {

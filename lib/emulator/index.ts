@@ -26,5 +26,9 @@ export type {
   EmulatorPresenceEvent,
   EmulatorRequestRecord,
 } from './types';
-export { INTERVAL_DELTAS_MAX_BYTES } from './presence-feed';
+export { EVENT_RETENTION_MS, INTERVAL_DELTAS_MAX_BYTES } from './presence-feed';
+export { MAX_CHANNELS_PER_GROUP } from './channel-groups';
+export { MAX_PARKED_STATES } from './store';
+export { MAX_PRESENCE_TIMEOUT_SECONDS } from './handlers';
+export { MAX_STATE_BYTES, MAX_STATE_DEPTH } from './state';
 export { MAX_MESSAGES_PER_RESPONSE, SUBSCRIBE_REGION } from './subscribe';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { ChannelGroups } from './channel-groups';
-import { PresenceStore, type PresenceEventSink } from './store';
+import { ChannelGroups, MAX_CHANNELS_PER_GROUP } from './channel-groups';
+import { ParkedStates, PresenceStore, type PresenceEventSink } from './store';
 import type { EmulatorClock } from './types';
 
 /**
@@ -19,7 +19,23 @@ export interface Keyspace {
 }
 
 /**
- * All subscribe keys' presence and channel groups, created on first write.
+ * Limits every keyspace shares.
+ *
+ * @example
+ * ```ts
+ * const limits: KeyspaceLimits = { maxChannelsPerGroup: 2000, maxParkedStates: 10_000 };
+ * ```
+ */
+export interface KeyspaceLimits {
+  /** Most channels in one channel group; default {@link MAX_CHANNELS_PER_GROUP}. */
+  readonly maxChannelsPerGroup?: number;
+  /** Most parked states over all keyspaces; default `MAX_PARKED_STATES`. */
+  readonly maxParkedStates?: number;
+}
+
+/**
+ * All subscribe keys' presence and channel groups, created on first write and dropped once they
+ * hold nothing (see {@link Keyspaces.evictSteps}), so keys that come and go leave nothing behind.
  *
  * Reads of a key nobody wrote to answer from one shared empty keyspace, so requests with random
  * subscribe keys (typos, scanners) do not allocate anything that lives on.
@@ -35,18 +51,30 @@ export interface Keyspace {
 export class Keyspaces {
   private readonly byKey = new Map<string, Keyspace>();
   private readonly empty: Keyspace;
+  private readonly maxChannelsPerGroup: number;
+  /** Parked states of every keyspace, capped together. */
+  readonly parkedStates: ParkedStates;
 
   /**
    * @param clock - Shared by every store.
    * @param emit - Receives every key's presence events.
    * @param defaultPresenceTimeout - Seconds; also how long state for an absent uuid is kept.
+   * @param limits - Channels per group, parked states.
    */
   constructor(
     private readonly clock: EmulatorClock,
     private readonly emit: PresenceEventSink,
     readonly defaultPresenceTimeout: number,
+    limits: KeyspaceLimits = {},
   ) {
+    this.maxChannelsPerGroup = limits.maxChannelsPerGroup ?? MAX_CHANNELS_PER_GROUP;
+    this.parkedStates = new ParkedStates(limits.maxParkedStates);
     this.empty = this.create('');
+  }
+
+  /** Keyspaces held. */
+  get size(): number {
+    return this.byKey.size;
   }
 
   /** The keyspace of `subscribeKey`, created if needed: for requests that change something. */
@@ -87,10 +115,29 @@ export class Keyspaces {
     return drained;
   }
 
+  /**
+   * Drops every keyspace that holds nothing (no occupant, no parked state, no channel group), one
+   * step per keyspace looked at, so that a caller can spread the work over several turns. A
+   * keyspace is only ever used within one request, so dropping one between requests is safe; the
+   * next write creates it afresh.
+   *
+   * @example
+   * ```ts
+   * for (const _ of keyspaces.evictSteps()); // all at once
+   * ```
+   */
+  *evictSteps(): Generator<void, void, undefined> {
+    // Map iterators see deletions made while they run.
+    for (const [subscribeKey, keyspace] of this.byKey) {
+      if (keyspace.presence.isEmpty && keyspace.groups.isEmpty) this.byKey.delete(subscribeKey);
+      yield;
+    }
+  }
+
   private create(subscribeKey: string): Keyspace {
     return {
-      presence: new PresenceStore(subscribeKey, this.clock, this.emit, this.defaultPresenceTimeout),
-      groups: new ChannelGroups(),
+      presence: new PresenceStore(subscribeKey, this.clock, this.emit, this.defaultPresenceTimeout, this.parkedStates),
+      groups: new ChannelGroups(this.maxChannelsPerGroup),
     };
   }
 }

@@ -14,6 +14,20 @@ import type { EmulatorClock, EmulatorPresenceEvent } from './types';
 export const INTERVAL_DELTAS_MAX_BYTES = 32 * 1024;
 
 /**
+ * How long a channel's presence messages are kept for catch-up after the last one was published,
+ * by default: 20 minutes, the longest the service keeps messages for a reconnecting subscriber.
+ * Then the channel's buffer is dropped (a subscriber coming back later gets what follows, and
+ * repairs with a here-now as after any gap). Change it with `EmulatorOptions.eventRetentionMs`.
+ *
+ * @example
+ * ```ts
+ * import { EVENT_RETENTION_MS } from 'rx-presence/emulator';
+ * const stillThere = Date.now() - lastEventAt < EVENT_RETENTION_MS;
+ * ```
+ */
+export const EVENT_RETENTION_MS = 20 * 60_000;
+
+/**
  * The `d` of a presence message, exactly as it goes on the wire.
  *
  * @example
@@ -94,6 +108,11 @@ export interface FeedOptions {
   readonly announceMax: number;
   /** Messages kept per channel for catch-up. */
   readonly eventBufferSize: number;
+  /**
+   * How long (clock ms) a channel's messages are kept after its last one was published; then
+   * {@link PresenceFeed.evictSteps} drops them. Default {@link EVENT_RETENTION_MS}.
+   */
+  readonly eventRetentionMs?: number;
   readonly clock: EmulatorClock;
   readonly timetokens: TimetokenSource;
   /** The channel registry of a subscribe key, for group subscriptions. */
@@ -115,6 +134,8 @@ export class ChannelLog {
   private readonly items: FeedMessage[] = [];
   /** Index of the oldest message once the ring is full. */
   private head = 0;
+  /** When the last message was added (clock ms), for retention. */
+  lastAt = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -335,6 +356,37 @@ export class PresenceFeed {
     }
   }
 
+  /** Channel message buffers held, over every key. */
+  logCount(): number {
+    let count = 0;
+    for (const key of this.keys.values()) count += key.logs.size;
+    return count;
+  }
+
+  /**
+   * Drops the message buffer of every channel whose last message is older than the retention (see
+   * {@link FeedOptions.eventRetentionMs}) at `now`, and a key's bookkeeping once it has nothing
+   * left; one step per channel looked at, so that a caller can spread the work over several turns.
+   *
+   * @example
+   * ```ts
+   * for (const _ of feed.evictSteps(clock.now())); // all at once
+   * ```
+   */
+  *evictSteps(now: number): Generator<void, void, undefined> {
+    const before = now - (this.options.eventRetentionMs ?? EVENT_RETENTION_MS);
+    // Map iterators see deletions and additions made while they run (between steps, too).
+    for (const [subscribeKey, key] of this.keys) {
+      for (const [channel, log] of key.logs) {
+        if (log.lastAt <= before) key.logs.delete(channel);
+        yield;
+      }
+      if (key.logs.size === 0 && key.intervals.size === 0 && key.channelWatchers.size === 0 && key.groupWatchers.size === 0) {
+        this.keys.delete(subscribeKey);
+      }
+    }
+  }
+
   /** Held subscribes registered, over every key (for leak checks). */
   watcherCount(): number {
     const all = new Set<FeedWatcher>();
@@ -358,6 +410,7 @@ export class PresenceFeed {
     let log = key.logs.get(channel);
     if (!log) key.logs.set(channel, (log = new ChannelLog(this.options.eventBufferSize)));
     log.push({ timetoken: this.options.timetokens.next(), channel, payload });
+    log.lastAt = this.options.clock.now();
     key.channelWatchers.get(channel)?.forEach((watcher) => watcher.notify());
     if (key.groupWatchers.size === 0) return;
     const groups = this.options.groupsOf(subscribeKey);

@@ -149,10 +149,12 @@ const INVALID_SUBSCRIBE_KEY = gateway(400, { message: 'Invalid Subscribe Key', e
 const INVALID_SIGNATURE = gateway(403, { message: 'Invalid Signature', error: true, service: 'Access Manager', status: 403 });
 const SIGNATURE_REUSED = gateway(403, { message: 'Signature Already Used', error: true, service: 'Access Manager', status: 403 });
 const URI_TOO_LONG = gateway(414, { message: 'Request URI Too Long', error: true, service: 'Balancer', status: 414 });
+const HEADERS_TOO_LARGE = gateway(431, { message: 'Request Header Fields Too Large', error: true, service: 'Balancer', status: 431 });
 const REQUEST_TIMEOUT = gateway(408, { message: 'Request Timeout', error: true, service: 'Balancer', status: 408 });
 const COULD_NOT_PARSE = gateway(400, { message: 'Could Not Parse Request', error: true, service: 'Access Manager', status: 400 });
 const INTERNAL_ERROR = presence(500, { status: 500, error: 1, message: 'Internal Server Error', service: 'Presence' });
 const TOO_MANY_CONNECTIONS = gateway(503, { message: 'Too many connections', error: true, service: 'Balancer', status: 503 });
+const GROUP_FULL = registry(400, { status: 400, message: 'Maximum channel group count exceeded.', service: 'channel-registry', error: true });
 /** The message of every "too many channels" answer. */
 const TOO_MANY_CHANNELS = 'Too many channels';
 const TOO_MANY_CHANNELS_PRESENCE = presence(400, { status: 400, error: 1, message: TOO_MANY_CHANNELS, service: 'Presence' });
@@ -240,6 +242,12 @@ export const replies = {
   presenceError: (status: number, message: string): Reply =>
     presence(status, { status, error: 1, message, service: 'Presence' }),
 
+  /**
+   * An add that would take a group past its channel limit, in the words of the service's
+   * registry (captured in the Swift SDK's fixtures for an add-channels request).
+   */
+  groupFull: (): Reply => GROUP_FULL,
+
   registryError: (message: string): Reply =>
     registry(400, { status: 400, message, service: 'channel-registry', error: true }),
 
@@ -265,6 +273,9 @@ export const replies = {
   signatureReused: (): Reply => SIGNATURE_REUSED,
 
   uriTooLong: (): Reply => URI_TOO_LONG,
+
+  /** Headers beyond the server's header limit (the request line within it). */
+  headersTooLarge: (): Reply => HEADERS_TOO_LARGE,
 
   requestTimeout: (): Reply => REQUEST_TIMEOUT,
 

@@ -2,15 +2,18 @@ import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHead
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Subject, type Observable } from 'rxjs';
+import { MAX_CHANNELS_PER_GROUP } from './channel-groups';
+import { Eviction } from './eviction';
 import { faultBodyReply, faultErrorReply, FaultInjector, type FaultDecision } from './faults';
 import { handle, type HandlerContext } from './handlers';
 import { HereNowCache } from './here-now-cache';
 import { Keyspaces } from './keyspaces';
 import { MalformedEncodingError, redactQueryString, RequestQuery } from './query';
 import { ReplyError, replies, type Reply } from './responses';
-import { PresenceFeed } from './presence-feed';
+import { EVENT_RETENTION_MS, PresenceFeed } from './presence-feed';
 import { matchRoute, type Route } from './router';
 import { checkSignature, ReplayGuard } from './signature-check';
+import { MAX_PARKED_STATES } from './store';
 import { SubscribeService, type HeldPoll } from './subscribe';
 import { TimetokenSource } from './timetoken';
 import type {
@@ -51,6 +54,12 @@ const SWEEP_SLICE_MS = 3;
  */
 const REQUEST_SWEEP_MS = 1;
 const LOGGED_URL_CHARS = 300;
+/**
+ * How long a connection whose request could not be read (408, 414, 431, 400) stays after its
+ * answer was written, at most, so that a client still sending can read the answer before the
+ * close; then it is destroyed whatever the client does.
+ */
+const CLIENT_ERROR_LINGER_MS = 1000;
 /** Longest delay `setTimeout` takes (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -74,6 +83,9 @@ interface Settings {
   readonly eventBufferSize: number;
   readonly maxChannelsPerRequest: number;
   readonly maxConnections: number;
+  readonly maxChannelsPerGroup: number;
+  readonly maxParkedStates: number;
+  readonly eventRetentionMs: number;
   readonly faults: FaultInjector | undefined;
 }
 
@@ -101,6 +113,9 @@ const settingsOf = (options: EmulatorOptions): Settings => ({
   eventBufferSize: checked('eventBufferSize', options.eventBufferSize ?? 1000, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
   maxChannelsPerRequest: checked('maxChannelsPerRequest', options.maxChannelsPerRequest ?? 500, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
   maxConnections: checked('maxConnections', options.maxConnections ?? 1024, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
+  maxChannelsPerGroup: checked('maxChannelsPerGroup', options.maxChannelsPerGroup ?? MAX_CHANNELS_PER_GROUP, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
+  maxParkedStates: checked('maxParkedStates', options.maxParkedStates ?? MAX_PARKED_STATES, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
+  eventRetentionMs: checked('eventRetentionMs', options.eventRetentionMs ?? EVENT_RETENTION_MS, (v) => v > 0, '> 0'),
   faults: options.faults === undefined ? undefined : faultInjector(options.faults),
 });
 
@@ -141,6 +156,23 @@ const countNames = (list: string | undefined): number => {
     if (comma < 0) return count;
     from = comma + 1;
   }
+};
+
+/**
+ * Which limit a header overflow (`HPE_HEADER_OVERFLOW`) hit. Node counts the request target and the
+ * headers together against its header limit, and stops at the end of the piece it was reading in
+ * the current chunk (`rawPacket`, up to `bytesParsed`): a target is followed by the space before
+ * `HTTP/1.1` (414), a header name ends with `:` and a header value with `\r` (431). When the piece
+ * runs past the chunk, a space or tab in it can only be a header value; otherwise it is taken for
+ * the target.
+ */
+const overflowReply = (error: NodeJS.ErrnoException & { rawPacket?: unknown; bytesParsed?: unknown }): Reply => {
+  const { rawPacket: packet, bytesParsed: at } = error;
+  if (!Buffer.isBuffer(packet) || typeof at !== 'number' || at <= 0 || at > packet.length) return replies.uriTooLong();
+  const last = packet[at - 1];
+  if (last === 0x0d || last === 0x3a) return replies.headersTooLarge();
+  if (at < packet.length) return packet[at] === 0x20 ? replies.uriTooLong() : replies.headersTooLarge();
+  return packet.includes(0x20) || packet.includes(0x09) ? replies.headersTooLarge() : replies.uriTooLong();
 };
 
 /** What one request turned into, for `requests$` and the log. */
@@ -211,6 +243,7 @@ export class EmulatorServer implements Emulator {
   private readonly server: Server;
   private readonly headers = new HeaderTemplates();
   private readonly replays: ReplayGuard | undefined;
+  private readonly eviction: Eviction;
   private faults: FaultInjector | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private intervalTimer: NodeJS.Timeout | undefined;
@@ -231,6 +264,7 @@ export class EmulatorServer implements Emulator {
     this.feed = new PresenceFeed({
       announceMax: settings.announceMax,
       eventBufferSize: settings.eventBufferSize,
+      eventRetentionMs: settings.eventRetentionMs,
       clock: settings.clock,
       timetokens,
       groupsOf: (subscribeKey) => this.keyspaces.read(subscribeKey).groups,
@@ -243,6 +277,7 @@ export class EmulatorServer implements Emulator {
         if (this.events.observed) this.events.next(event);
       },
       settings.defaultPresenceTimeout,
+      { maxChannelsPerGroup: settings.maxChannelsPerGroup, maxParkedStates: settings.maxParkedStates },
     );
     this.subscribes = new SubscribeService(this.keyspaces, this.feed, timetokens, settings.subscribeTimeoutMs);
     this.context = {
@@ -250,6 +285,7 @@ export class EmulatorServer implements Emulator {
       clock: settings.clock,
       cache: new HereNowCache(settings.hereNowCacheMs, settings.clock),
     };
+    this.eviction = new Eviction(this.keyspaces, this.feed, this.context.cache, settings.clock, settings.log);
     this.server = createServer(
       {
         // Both limit *receiving* a request; a held subscribe has been received in full, so they
@@ -274,7 +310,8 @@ export class EmulatorServer implements Emulator {
     emulator.address = emulator.server.address() as AddressInfo;
     // The timer only schedules a slice: run here, it would share a turn with the slice after it.
     emulator.sweepTimer = setInterval(() => emulator.scheduleSlice(), SWEEP_INTERVAL_MS).unref();
-    emulator.intervalTimer = setInterval(() => emulator.feed.tick(), emulator.settings.presenceIntervalMs).unref();
+    emulator.intervalTimer = setInterval(() => emulator.guarded('interval messages', () => emulator.feed.tick()), emulator.settings.presenceIntervalMs).unref();
+    emulator.eviction.start();
     return emulator;
   }
 
@@ -289,6 +326,19 @@ export class EmulatorServer implements Emulator {
 
   sweep(): void {
     this.keyspaces.sweep();
+    this.eviction.runNow();
+  }
+
+  /**
+   * What the emulator holds now, for memory checks: keyspaces, channel message buffers, parked states.
+   *
+   * @example
+   * ```ts
+   * server.retained(); // { keyspaces: 0, eventLogs: 0, parkedStates: 0 } once everything expired
+   * ```
+   */
+  retained(): { keyspaces: number; eventLogs: number; parkedStates: number } {
+    return { keyspaces: this.keyspaces.size, eventLogs: this.feed.logCount(), parkedStates: this.keyspaces.parkedStates.size };
   }
 
   /**
@@ -302,7 +352,19 @@ export class EmulatorServer implements Emulator {
   }
 
   private scheduleSlice(): void {
-    this.sweepSlice ??= setImmediate(() => this.sweepInSlices()).unref();
+    this.sweepSlice ??= setImmediate(() => this.guarded('expiry', () => this.sweepInSlices())).unref();
+  }
+
+  /**
+   * Runs timer work (outside any request): an exception there would end the process, so it is
+   * logged instead, and the next tick tries again.
+   */
+  private guarded(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.settings.log?.(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
+    }
   }
 
   /**
@@ -367,6 +429,7 @@ export class EmulatorServer implements Emulator {
         clearInterval(this.sweepTimer);
         clearInterval(this.intervalTimer);
         clearImmediate(this.sweepSlice);
+        this.eviction.stop();
         // Answered before the sockets go, so clients see a clean empty answer rather than a reset.
         this.subscribes.releaseAll();
         return this.stopListening();
@@ -625,7 +688,7 @@ export class EmulatorServer implements Emulator {
       return;
     }
     const reply =
-      error.code === 'HPE_HEADER_OVERFLOW' ? replies.uriTooLong()
+      error.code === 'HPE_HEADER_OVERFLOW' ? overflowReply(error)
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? replies.requestTimeout()
       : replies.couldNotParse();
     socket.end(
@@ -633,6 +696,10 @@ export class EmulatorServer implements Emulator {
         `Content-Type: ${reply.contentType}\r\nContent-Length: ${Buffer.byteLength(reply.body)}\r\n` +
         `Server: ${reply.server}\r\nConnection: close\r\n\r\n${reply.body}`,
     );
+    // `end()` only half-closes: a client that never reads never sees it, and the socket (with its
+    // connection slot) would stay for ever. So it is destroyed shortly after, whatever the client does.
+    const linger = setTimeout(() => socket.destroy(), Math.min(CLIENT_ERROR_LINGER_MS, this.settings.requestTimeoutMs)).unref();
+    socket.once('close', () => clearTimeout(linger));
     const outcome: Outcome = { reply, operation: 'unknown', path: '', query: undefined, held: undefined };
     this.report('', '', outcome, performance.now(), error.code);
   }

@@ -37,6 +37,63 @@ interface Occupant extends Timed {
  */
 interface ParkedState extends Timed {
   readonly kind: 'parked';
+  /** The store holding it, so that {@link ParkedStates} can drop it from there. */
+  readonly store: PresenceStore;
+}
+
+/**
+ * Most states parked for users not present (set-state for a uuid that is not on the channel),
+ * over all subscribe keys of one emulator. Each is kept for the default presence timeout at most;
+ * this caps their number too, so that a flood of set-state calls (500 channels each) cannot grow
+ * memory faster than they expire. When full, the oldest parked state is dropped for the new one:
+ * its uuid, should it arrive later, arrives without that state. Change it with
+ * `EmulatorOptions.maxParkedStates`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PARKED_STATES } from 'rx-presence/emulator';
+ * console.log(`at most ${MAX_PARKED_STATES} states wait for their users`);
+ * ```
+ */
+export const MAX_PARKED_STATES = 10_000;
+
+/**
+ * The parked states of every store of an emulator in the order they were parked, capped at `max`:
+ * admitting one more drops the oldest.
+ *
+ * @example
+ * ```ts
+ * const parked = new ParkedStates(10_000);
+ * const store = new PresenceStore('demo', clock, emit, 300, parked);
+ * store.setState('ghost', ['lobby'], { mood: 'ok' }); // parked.size === 1
+ * ```
+ */
+export class ParkedStates {
+  /** A Set keeps insertion order, so its first entry is the oldest. */
+  private readonly entries = new Set<ParkedState>();
+
+  constructor(readonly max: number = MAX_PARKED_STATES) {}
+
+  /** States parked now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** @internal Makes room (dropping the oldest) and records `entry`; `false` when nothing may be parked (`max` 0). */
+  admit(entry: ParkedState): boolean {
+    if (this.max <= 0) return false;
+    while (this.entries.size >= this.max) {
+      const oldest = this.entries.values().next().value as ParkedState;
+      oldest.store.dropParked(oldest);
+    }
+    this.entries.add(entry);
+    return true;
+  }
+
+  /** @internal */
+  forget(entry: ParkedState): void {
+    this.entries.delete(entry);
+  }
 }
 
 type Entry = Occupant | ParkedState;
@@ -83,10 +140,15 @@ const shardOf = (uuid: string): number => {
  * on one channel (nearly everyone) maps to the channel name itself, not to a one-element Set.
  */
 class ChannelsByUuid {
-  private readonly shards: Map<string, string | Set<string>>[] = Array.from({ length: UUID_SHARDS }, () => new Map());
+  /**
+   * Created on first use: 256 empty Maps cost about 50 KB, which every subscribe key would pay
+   * however few users it has.
+   */
+  private readonly shards: (Map<string, string | Set<string>> | undefined)[] = new Array<undefined>(UUID_SHARDS).fill(undefined);
 
   add(uuid: string, channel: string): void {
-    const shard = this.shards[shardOf(uuid)];
+    const index = shardOf(uuid);
+    const shard = (this.shards[index] ??= new Map());
     const current = shard.get(uuid);
     if (current === undefined) shard.set(uuid, channel);
     else if (typeof current === 'string') {
@@ -96,8 +158,8 @@ class ChannelsByUuid {
 
   delete(uuid: string, channel: string): void {
     const shard = this.shards[shardOf(uuid)];
-    const current = shard.get(uuid);
-    if (current === undefined) return;
+    const current = shard?.get(uuid);
+    if (shard === undefined || current === undefined) return;
     if (typeof current === 'string') {
       if (current === channel) shard.delete(uuid);
       return;
@@ -107,7 +169,7 @@ class ChannelsByUuid {
   }
 
   get(uuid: string): string[] {
-    const current = this.shards[shardOf(uuid)].get(uuid);
+    const current = this.shards[shardOf(uuid)]?.get(uuid);
     return current === undefined ? [] : typeof current === 'string' ? [current] : [...current];
   }
 }
@@ -156,12 +218,14 @@ export class PresenceStore {
    * @param emit - Receives join / leave / timeout / state-change.
    * @param parkedStateSeconds - How long state set for an absent uuid is kept; also the presence
    *   timeout of a newcomer whose heartbeat gives none.
+   * @param parkedStates - Caps parked states in number; shared by the stores of one emulator.
    */
   constructor(
     readonly subscribeKey: string,
     private readonly clock: EmulatorClock,
     private readonly emit: PresenceEventSink,
     private readonly parkedStateSeconds: number,
+    private readonly parkedStates: ParkedStates = new ParkedStates(),
   ) {}
 
   /** Total (channel, uuid) pairs present. */
@@ -172,6 +236,11 @@ export class PresenceStore {
   /** Deadlines held by the expiry heap: exactly one per occupant and per parked state. */
   get queuedDeadlines(): number {
     return this.queue.size;
+  }
+
+  /** Whether it holds nothing: no occupant and no parked state. */
+  get isEmpty(): boolean {
+    return this.queue.size === 0;
   }
 
   /**
@@ -252,9 +321,11 @@ export class PresenceStore {
       this.takeParked(channel, uuid);
       if (!newState) continue;
       const expiresAt = now + this.parkedStateSeconds * 1000;
+      const entry: ParkedState = { kind: 'parked', channel, uuid, expiresAt, scheduledAt: expiresAt, heapIndex: -1, state: newState, store: this };
+      // First: making room may drop a parked state of this very channel (and its Map with it).
+      if (!this.parkedStates.admit(entry)) continue;
       let ofChannel = this.parked.get(channel);
       if (!ofChannel) this.parked.set(channel, (ofChannel = new Map()));
-      const entry: ParkedState = { kind: 'parked', channel, uuid, expiresAt, scheduledAt: expiresAt, heapIndex: -1, state: newState };
       ofChannel.set(uuid, entry);
       this.queue.push(entry);
     }
@@ -321,6 +392,11 @@ export class PresenceStore {
     return !queue.isDue(now);
   }
 
+  /** @internal Drops a parked state to make room for a newer one (see {@link ParkedStates}). */
+  dropParked(entry: ParkedState): void {
+    if (this.takeParked(entry.channel, entry.uuid) !== entry) this.parkedStates.forget(entry);
+  }
+
   private takeParked(channel: string, uuid: string): ParkedState | undefined {
     const ofChannel = this.parked.get(channel);
     const entry = ofChannel?.get(uuid);
@@ -328,6 +404,7 @@ export class PresenceStore {
     ofChannel!.delete(uuid);
     if (ofChannel!.size === 0) this.parked.delete(channel);
     this.queue.remove(entry);
+    this.parkedStates.forget(entry);
     return entry;
   }
 

@@ -1,10 +1,10 @@
-import { checkUuid, integer, notPresenceChannel, unique } from './handlers';
+import { checkUuid, notPresenceChannel, presenceTimeoutOf, unique } from './handlers';
 import type { Keyspaces } from './keyspaces';
 import type { Delivery, FeedWatch, FeedWatcher, PresenceFeed } from './presence-feed';
 import type { RequestQuery } from './query';
 import { ReplyError, replies, type Reply } from './responses';
 import type { SubscribeRoute } from './router';
-import { heartbeatStates, parseState } from './state';
+import { heartbeatStates, readHeartbeatState } from './state';
 import { formatTimetoken, parseTimetoken, type TimetokenSource } from './timetoken';
 
 /**
@@ -78,12 +78,31 @@ export function envelopeOf(subscribeKey: string, delivery: Delivery): object {
   };
 }
 
-const answerWith = (subscribeKey: string, deliveries: readonly Delivery[]): Reply =>
-  replies.subscribe(
-    formatTimetoken(deliveries[deliveries.length - 1].message.timetoken),
-    SUBSCRIBE_REGION,
-    deliveries.map((delivery) => envelopeOf(subscribeKey, delivery)),
-  );
+/** Whether `JSON.stringify` can write `value` (it throws on cycles, BigInt, extreme nesting). */
+const writable = (value: unknown): boolean => {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The answer carrying `deliveries`, `t` being the last one's timetoken. State is checked on the way
+ * in (see `readState`), so every message can be written; should one ever not be, it is left out
+ * rather than failing this answer and every later catch-up that reaches it, and `t` still moves
+ * past it.
+ */
+const answerWith = (subscribeKey: string, deliveries: readonly Delivery[]): Reply => {
+  const timetoken = formatTimetoken(deliveries[deliveries.length - 1].message.timetoken);
+  const envelopes = deliveries.map((delivery) => envelopeOf(subscribeKey, delivery));
+  try {
+    return replies.subscribe(timetoken, SUBSCRIBE_REGION, envelopes);
+  } catch {
+    return replies.subscribe(timetoken, SUBSCRIBE_REGION, envelopes.filter(writable));
+  }
+};
 
 const emptyAnswer = (timetoken: bigint): Reply => replies.subscribe(formatTimetoken(timetoken), SUBSCRIBE_REGION, []);
 
@@ -133,7 +152,13 @@ class Poll implements HeldPoll, FeedWatcher {
     if (this.done || this.check) return;
     this.check = setImmediate(() => {
       this.check = undefined;
-      const reply = this.service.ready(this.subscribeKey, this.watch, this.after);
+      // Outside any request: an exception here would end the process, so it ends this poll instead.
+      let reply: Reply | undefined;
+      try {
+        reply = this.service.ready(this.subscribeKey, this.watch, this.after);
+      } catch {
+        reply = replies.internalError();
+      }
       if (reply) this.finish(reply);
     });
   }
@@ -208,11 +233,11 @@ export class SubscribeService {
     const handshake = tt === undefined || tt === '' || tt === '0';
     const after = handshake ? undefined : parseTimetoken(tt);
     if (!handshake && after === undefined) throw new ReplyError(replies.subscribeError('Invalid Timetoken'));
-    const heartbeat = integer(query.get('heartbeat'));
-    const stateText = query.get('state');
-    const state = stateText === undefined ? undefined : parseState(stateText);
-
+    const heartbeat = presenceTimeoutOf(query.get('heartbeat'));
     const present = { channels: channels.filter(notPresenceChannel), groups: groups.filter(notPresenceChannel) };
+    const stateText = query.get('state');
+    const state = stateText === undefined ? undefined : readHeartbeatState(stateText, present.channels, present.groups);
+
     const watch: FeedWatch = {
       channels: channels.filter((name) => !notPresenceChannel(name)).map(baseName),
       groups: groups.filter((name) => !notPresenceChannel(name)).map(baseName),
@@ -224,7 +249,7 @@ export class SubscribeService {
       keyspace.presence.heartbeat(
         uuid,
         keyspace.groups.expand(present.groups, present.channels),
-        heartbeat !== undefined && heartbeat > 0 ? heartbeat : undefined,
+        heartbeat,
         state && heartbeatStates(state, present.channels, groupChannels),
       );
     };

@@ -116,6 +116,24 @@ export interface EmulatorOptions {
    * the request is not processed. Default 1024.
    */
   maxConnections?: number;
+  /**
+   * Most channels one channel group may hold; an add that would pass it is answered 400
+   * `Maximum channel group count exceeded.` (channel-registry body) and not applied. Default
+   * 2000 (`MAX_CHANNELS_PER_GROUP`), as the service.
+   */
+  maxChannelsPerGroup?: number;
+  /**
+   * Most states kept for users not present (set-state for a uuid not on the channel), over all
+   * subscribe keys; beyond it the oldest is dropped for the new one. Each also lasts at most
+   * {@link EmulatorOptions.defaultPresenceTimeout}. Default 10000 (`MAX_PARKED_STATES`); `0` keeps none.
+   */
+  maxParkedStates?: number;
+  /**
+   * How long (ms, on the emulator's clock) a channel's presence messages stay available for
+   * catch-up after the last one was published; then they are dropped, so channels that come and
+   * go leave nothing behind. Default 1200000 (20 minutes, `EVENT_RETENTION_MS`).
+   */
+  eventRetentionMs?: number;
   /** Faults to inject from the start (see {@link EmulatorFaults}); off by default. Change them later with {@link Emulator.setFaults}. */
   faults?: EmulatorFaults;
 }
@@ -286,10 +304,12 @@ export interface Emulator {
   /** Hot: one record per answered request. Completes on {@link Emulator.close}. */
   readonly requests$: Observable<EmulatorRequestRecord>;
   /**
-   * Expires all presence whose timeout has passed, now. Expiry also runs before every request and
-   * on a background timer about once a second, there in slices of a few milliseconds so that a
-   * mass timeout does not stall the server; call this after moving an injected clock forward to
-   * get every timeout at once.
+   * Expires all presence whose timeout has passed, now, then drops what has gone idle: channel
+   * message buffers past {@link EmulatorOptions.eventRetentionMs}, subscribe keys that hold nothing
+   * (no one present, no parked state, no channel group). Expiry also runs before every request and
+   * on a background timer about once a second, eviction every few seconds, both in slices of a few
+   * milliseconds so that a mass timeout does not stall the server; call this after moving an
+   * injected clock forward to get every timeout at once.
    */
   sweep(): void;
   /** Sockets currently open (keep-alive connections included). */

@@ -400,9 +400,13 @@ describe('usage and failures', () => {
 });
 
 describe('the bin entry, as a child process', () => {
-  /** Runs `tsx lib/cli/index.ts …`; `onStdout` may signal the child. */
-  function spawnCli(command: string, args: string[], env: Record<string, string>, onStdout?: (stdout: string, pid: number) => void) {
-    const child = spawn(command, [...(command === 'npx' ? ['tsx'] : []), ENTRY, ...args], {
+  /**
+   * Runs `npx tsx lib/cli/index.ts …`, or with `node`, `node --import tsx lib/cli/index.ts …`: one
+   * process, so its exit code is the CLI's own (tsx's wrapper answers a relayed SIGINT with 130
+   * whatever the child returned). `onStdout` may signal the child.
+   */
+  function spawnCli(command: 'npx' | 'node', args: string[], env: Record<string, string>, onStdout?: (stdout: string, pid: number) => void) {
+    const child = spawn(command === 'npx' ? 'npx' : process.execPath, [...(command === 'npx' ? ['tsx'] : ['--import', 'tsx']), ENTRY, ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -432,12 +436,14 @@ describe('the bin entry, as a child process', () => {
   it('heartbeat leaves on SIGINT and exits 0', async () => {
     const key = randomKey();
     const left = nextEvent(key, 'leave', 'dora');
-    // tsx itself rather than npx: npm re-raises a SIGINT on itself, hiding the child's exit code.
+    let interrupted = false;
+    // node itself rather than npx or tsx's wrapper: both re-raise a SIGINT, hiding the CLI's exit code.
     const result = await spawnCli(
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      'node',
       ['--uuid', 'dora', 'heartbeat', 'lobby', '--heartbeat', '30', '--interval', '5'],
       { RX_PRESENCE_ORIGIN: emulator.url, RX_PRESENCE_SUB_KEY: key },
-      (stdout, pid) => stdout.includes('present on') && process.kill(pid, 'SIGINT'),
+      // Once: a second Ctrl-C after the handlers are gone would kill the process (as it should).
+      (stdout, pid) => !interrupted && stdout.includes('present on') && (interrupted = process.kill(pid, 'SIGINT')),
     );
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');

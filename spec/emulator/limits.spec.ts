@@ -1,9 +1,9 @@
 /**
  * Limits (issue 7), each answered with the protocol's JSON error body and without processing the
- * request: channels per request, concurrent connections. (URI length and state size: bad-input.spec.ts.)
+ * request: channels per request, channels per group (issue 13), concurrent connections. (URI length and state size: bad-input.spec.ts.)
  */
 import http from 'node:http';
-import { startEmulator, type Emulator, type EmulatorPresenceEvent } from '../../lib/emulator';
+import { MAX_CHANNELS_PER_GROUP, startEmulator, type Emulator, type EmulatorPresenceEvent } from '../../lib/emulator';
 import { ok, randomKey, request, subscribePath, waitFor } from '../helpers/emulator';
 
 let emulator: Emulator;
@@ -76,6 +76,42 @@ describe('channels per request', () => {
       await small.close();
     }
     await expect(startEmulator({ maxChannelsPerRequest: 0 })).rejects.toThrow('maxChannelsPerRequest must be an integer ≥ 1, got 0');
+  });
+});
+
+describe('channels per group (issue 13)', () => {
+  const full = { status: 400, message: 'Maximum channel group count exceeded.', service: 'channel-registry', error: true };
+  const registry = (query: string, group = 'cg') => `/v1/channel-registration/sub-key/${key}/channel-group/${group}${query}`;
+  const members = async (group = 'cg') => ((await ok(emulator, registry('?uuid=me', group))) as { payload: { channels: string[] } }).payload.channels;
+
+  it(`defaults to ${MAX_CHANNELS_PER_GROUP} as the service: the add that would pass it is refused whole, with the registry's 400`, async () => {
+    emulator = await startEmulator({ hereNowCacheMs: 0 });
+    expect(MAX_CHANNELS_PER_GROUP).toBe(2000);
+    for (let i = 0; i < 4; i++) await ok(emulator, registry(`?add=${names(`c${i}-`, 500)}`));
+    expect(await members()).toHaveLength(2000);
+
+    const refused = await request(emulator, registry('?add=one-more,c0-0'));
+
+    expect({ status: refused.status, body: refused.json }).toEqual({ status: 400, body: full });
+    expect(refused.text).toBe('{"status": 400, "message": "Maximum channel group count exceeded.", "service": "channel-registry", "error": true}');
+    expect(await members()).toHaveLength(2000);
+    expect(await members()).not.toContain('one-more');
+    // Channels already in the group do not count twice; room made by a remove can be used.
+    await ok(emulator, registry(`?add=${names('c0-', 500)}`));
+    await ok(emulator, registry('?remove=c0-0'));
+    await ok(emulator, registry('?add=one-more'));
+    expect(await members()).toHaveLength(2000);
+  });
+
+  it('a heartbeat on a full group joins at most that many channels', async () => {
+    emulator = await startEmulator({ hereNowCacheMs: 0, maxChannelsPerGroup: 3 });
+    emulator.events$.subscribe((event) => events.push(event));
+    await ok(emulator, registry('?add=a,b'));
+    expect((await request(emulator, registry('?add=c,d'))).json).toEqual(full);
+    await ok(emulator, registry('?add=c'));
+    await ok(emulator, `/v2/presence/sub-key/${key}/channel/,/heartbeat?uuid=alice&channel-group=cg`);
+    expect(events.map((event) => event.channel)).toEqual(['a', 'b', 'c']);
+    await expect(startEmulator({ maxChannelsPerGroup: 0 })).rejects.toThrow('maxChannelsPerGroup must be an integer ≥ 1, got 0');
   });
 });
 

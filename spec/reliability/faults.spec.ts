@@ -15,30 +15,37 @@ import { randomKey, waitFor } from '../helpers/emulator';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let emulator: Emulator;
-let key: string;
-let serverEvents: EmulatorPresenceEvent[];
-const subscriptions: Subscription[] = [];
+/**
+ * One test's world: its own emulator (so that tests can run concurrently: they spend their time
+ * waiting for the wall clock, not computing), its own key, and the server's events.
+ */
+interface World {
+  readonly emulator: Emulator;
+  readonly serverEvents: EmulatorPresenceEvent[];
+  readonly subscriptions: Subscription[];
+  client(userId: string, options?: { requestTimeoutMs?: number; attempts?: number }): Presence;
+}
 
-beforeEach(async () => {
-  emulator = await startEmulator({ hereNowCacheMs: 0 });
-  key = randomKey();
-  serverEvents = [];
-  subscriptions.push(emulator.events$.subscribe((e) => serverEvents.push(e)));
-});
-afterEach(async () => {
-  for (const s of subscriptions.splice(0)) s.unsubscribe();
-  emulator.setFaults(undefined);
-  await emulator.close();
-});
-
-const client = (userId: string, options: { requestTimeoutMs?: number; attempts?: number } = {}) =>
-  new Presence({
-    defaultKeyset: new Keyset({ subscribeKey: key, userId }),
-    origin: emulator.url,
-    requestTimeoutMs: options.requestTimeoutMs ?? 1000,
-    retry: { attempts: options.attempts ?? 3, baseDelayMs: 50, maxDelayMs: 200 },
-  });
+async function withWorld(test: (world: World) => Promise<void>): Promise<void> {
+  const emulator = await startEmulator({ hereNowCacheMs: 0 });
+  const key = randomKey();
+  const serverEvents: EmulatorPresenceEvent[] = [];
+  const subscriptions: Subscription[] = [emulator.events$.subscribe((e) => serverEvents.push(e))];
+  const client = (userId: string, options: { requestTimeoutMs?: number; attempts?: number } = {}) =>
+    new Presence({
+      defaultKeyset: new Keyset({ subscribeKey: key, userId }),
+      origin: emulator.url,
+      requestTimeoutMs: options.requestTimeoutMs ?? 1000,
+      retry: { attempts: options.attempts ?? 3, baseDelayMs: 50, maxDelayMs: 200 },
+    });
+  try {
+    await test({ emulator, serverEvents, subscriptions, client });
+  } finally {
+    for (const s of subscriptions.splice(0)) s.unsubscribe();
+    emulator.setFaults(undefined);
+    await emulator.close();
+  }
+}
 
 /** Every fault kind, at a rate that still lets some requests through. */
 const FAULTS: Array<[string, EmulatorFaults]> = [
@@ -55,8 +62,9 @@ const FAULTS: Array<[string, EmulatorFaults]> = [
 const scaled = (faults: EmulatorFaults, cap: number): EmulatorFaults =>
   Object.fromEntries(Object.entries(faults).map(([k, v]) => [k, k.endsWith('Rate') && typeof v === 'number' ? Math.min(v, cap) : v]));
 
-describe.each(FAULTS)('under %s', (_name, faults) => {
-  it('heartbeat$ keeps its user present, reports failures, and its leave lands once the service answers', async () => {
+// One flat list: jest runs `concurrent` tests together only within one describe block.
+describe('under each fault kind', () => {
+  it.concurrent.each(FAULTS)('%s: heartbeat$ keeps its user present, reports failures, and its leave lands once the service answers', (_name, faults) => withWorld(async ({ emulator, serverEvents, client }) => {
     const alice = client('alice');
     const events: HeartbeatEvent[] = [];
     const beating = alice.heartbeat$({ channels: ['lobby'], heartbeat: 3, interval: 0.5, retryDelay: 0.1 }).subscribe({ next: (e) => events.push(e) });
@@ -71,9 +79,9 @@ describe.each(FAULTS)('under %s', (_name, faults) => {
     emulator.setFaults(undefined);
     await waitFor(() => serverEvents.some((e) => e.uuid === 'alice' && e.action === 'leave'), 8000, "alice's leave");
     expect(serverEvents.filter((e) => e.uuid === 'alice' && e.action === 'timeout')).toEqual([]);
-  }, 20_000);
+  }), 20_000);
 
-  it('hereNow$ and presenceEvents$ report nothing that did not happen', async () => {
+  it.concurrent.each(FAULTS)('%s: hereNow$ and presenceEvents$ report nothing that did not happen', (_name, faults) => withWorld(async ({ emulator, subscriptions, client }) => {
     await firstValueFrom(client('bob').announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
     const watcher = client('watcher', { attempts: 1 });
     const events: PresenceEvent[] = [];
@@ -87,9 +95,9 @@ describe.each(FAULTS)('under %s', (_name, faults) => {
     await waitFor(() => events.some((e) => e.uuid === 'carol'), 12_000, "carol's join");
     expect(events.map((e) => `${e.action} ${e.uuid}`)).toEqual(['join bob', 'join carol']);
     expect(snapshots.every((n) => n === 1 || n === 2)).toBe(true);
-  }, 25_000);
+  }), 25_000);
 
-  it('every one-shot call ends in a value or a typed error, within its time', async () => {
+  it.concurrent.each(FAULTS)('%s: every one-shot call ends in a value or a typed error, within its time', (_name, faults) => withWorld(async ({ emulator, client }) => {
     emulator.setFaults({ seed: 3, ...faults });
     const me = client('me', { requestTimeoutMs: 400, attempts: 2 });
     const calls: Array<() => Observable<unknown>> = [
@@ -112,31 +120,31 @@ describe.each(FAULTS)('under %s', (_name, faults) => {
         expect(Date.now() - started).toBeLessThan(1600);
       }
     }
-  }, 30_000);
+  }), 30_000);
+
+  it.concurrent('every stream survives the service going away for 10 s', () => withWorld(async ({ emulator, serverEvents, subscriptions, client }) => {
+    const alice = client('alice');
+    const watcher = client('watcher');
+    const beats: HeartbeatEvent[] = [];
+    const polled: PresenceEvent[] = [];
+    const live: PresenceEvent[] = [];
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    subscriptions.push(alice.heartbeat$({ channels: ['lobby'], heartbeat: 20, interval: 2, retryDelay: 0.5 }).subscribe({ next: (e) => beats.push(e), error: onError }));
+    subscriptions.push(watcher.presenceEvents$({ channels: ['lobby'], interval: 3 }).subscribe({ next: (e) => polled.push(e), error: onError }));
+    subscriptions.push(watcher.events$({ channels: ['lobby'], initial: 'skip', reconnectDelay: 0.5 }).subscribe({ next: (e) => live.push(e), error: onError }));
+    await waitFor(() => polled.some((e) => e.uuid === 'alice'), 5000, 'alice seen by polling');
+
+    await emulator.suspend();
+    await sleep(10_000);
+    await emulator.resume();
+
+    await waitFor(() => beats.filter((e) => e.type === 'ok').length >= 3, 8000, 'heartbeats again');
+    await firstValueFrom(client('bob').announceHeartbeat({ channels: ['lobby'] }));
+    await waitFor(() => polled.some((e) => e.uuid === 'bob') && live.some((e) => e.uuid === 'bob'), 10_000, 'bob seen by both watchers');
+    expect(errors).toEqual([]);
+    expect(beats.some((e) => e.type === 'failed')).toBe(true);
+    expect(polled.filter((e) => e.action !== 'join')).toEqual([]);
+    expect(serverEvents.filter((e) => e.uuid === 'alice' && e.action === 'timeout')).toEqual([]);
+  }), 40_000);
 });
-
-it('every stream survives the service going away for 10 s', async () => {
-  const alice = client('alice');
-  const watcher = client('watcher');
-  const beats: HeartbeatEvent[] = [];
-  const polled: PresenceEvent[] = [];
-  const live: PresenceEvent[] = [];
-  const errors: unknown[] = [];
-  const onError = (e: unknown) => errors.push(e);
-  subscriptions.push(alice.heartbeat$({ channels: ['lobby'], heartbeat: 20, interval: 2, retryDelay: 0.5 }).subscribe({ next: (e) => beats.push(e), error: onError }));
-  subscriptions.push(watcher.presenceEvents$({ channels: ['lobby'], interval: 3 }).subscribe({ next: (e) => polled.push(e), error: onError }));
-  subscriptions.push(watcher.events$({ channels: ['lobby'], initial: 'skip', reconnectDelay: 0.5 }).subscribe({ next: (e) => live.push(e), error: onError }));
-  await waitFor(() => polled.some((e) => e.uuid === 'alice'), 5000, 'alice seen by polling');
-
-  await emulator.suspend();
-  await sleep(10_000);
-  await emulator.resume();
-
-  await waitFor(() => beats.filter((e) => e.type === 'ok').length >= 3, 8000, 'heartbeats again');
-  await firstValueFrom(client('bob').announceHeartbeat({ channels: ['lobby'] }));
-  await waitFor(() => polled.some((e) => e.uuid === 'bob') && live.some((e) => e.uuid === 'bob'), 10_000, 'bob seen by both watchers');
-  expect(errors).toEqual([]);
-  expect(beats.some((e) => e.type === 'failed')).toBe(true);
-  expect(polled.filter((e) => e.action !== 'join')).toEqual([]);
-  expect(serverEvents.filter((e) => e.uuid === 'alice' && e.action === 'timeout')).toEqual([]);
-}, 40_000);
