@@ -19,7 +19,14 @@ export type ResponseBodyStream =
   | {
       /** WHATWG streams: a reader whose `read()` yields byte chunks. */
       getReader(): {
-        read(): Promise<{ done: boolean; value?: Uint8Array }>;
+        /** The next chunk, or `done` at the end. */
+        read(): Promise<{
+          /** True once the body has ended. */
+          done: boolean;
+          /** The chunk's bytes, unless `done`. */
+          value?: Uint8Array;
+        }>;
+        /** Stops the stream: the rest of the body is not wanted. */
         cancel(reason?: unknown): Promise<void>;
       };
     }
