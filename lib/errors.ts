@@ -95,8 +95,8 @@ export interface DecodeIssue {
 }
 
 /**
- * Structured facts about a failure; none of them ever holds a secret, signature or auth key, so
- * the whole object is safe to log.
+ * Structured facts about a failure; none of them ever holds a secret, signature or auth key (also
+ * when the server echoed them back: every string is redacted), so the whole object is safe to log.
  *
  * @example
  * ```ts
@@ -117,12 +117,17 @@ export interface PresenceErrorDetails {
   readonly serviceMessage?: string;
   /** Decode problems, for `malformed-response`. */
   readonly issues?: readonly DecodeIssue[];
-  /** The request URL with `auth`, `signature` and `timestamp` redacted. */
+  /**
+   * The request URL with `auth` and `signature` redacted (as `***`). `timestamp` stays: it is not
+   * secret, and it tells when a signed request was made.
+   */
   readonly url?: string;
   /** Seconds the service asked us to wait (`Retry-After`). */
   readonly retryAfter?: number;
   /** The parsed body, when there was one. */
   readonly body?: unknown;
+  /** For a response over the size cap: the cap it passed (`maxResponseBytes`), in bytes. */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -187,8 +192,8 @@ const TRANSIENT: ReadonlySet<PresenceErrorCategory> = new Set(['network', 'timeo
 
 /**
  * True when trying again may succeed: network failures, timeouts, 429, 5xx, and bodies damaged in
- * transit (not JSON at all). Validation, 4xx answers, JSON of the wrong shape and cancellation
- * are permanent.
+ * transit (not JSON at all). Validation, 4xx answers, JSON of the wrong shape, a body over the
+ * size cap and cancellation are permanent.
  *
  * @example
  * ```ts
@@ -198,8 +203,12 @@ const TRANSIENT: ReadonlySet<PresenceErrorCategory> = new Set(['network', 'timeo
 export function isRetryable(error: unknown): boolean {
   if (!isPresenceError(error)) return false;
   // A body that is not JSON at all (cut short, or a proxy's HTML page) is damage in transit, like
-  // a reset; JSON of the wrong shape is a protocol mismatch that no retry will fix.
-  return TRANSIENT.has(error.category) || (error.category === 'malformed-response' && error.issues.length === 0);
+  // a reset; JSON of the wrong shape is a protocol mismatch that no retry will fix, and a body
+  // over the size cap would only come back as large.
+  return (
+    TRANSIENT.has(error.category) ||
+    (error.category === 'malformed-response' && error.issues.length === 0 && error.details.maxResponseBytes === undefined)
+  );
 }
 
 /**
@@ -228,4 +237,26 @@ export function categoryOfStatus(status: number): PresenceErrorCategory {
  */
 export function validationError(operation: PresenceOperation, message: string): PresenceError {
   return new PresenceError('validation', `${operation}: ${message}`, { operation });
+}
+
+/**
+ * The error as a {@link PresenceError}: itself when it already is one, else a
+ * `malformed-response` error saying the answer could not be processed, with the original as
+ * `cause`. Streams end with it so that whatever goes wrong while handling what the service (or
+ * another user, through it) sent, a subscriber only ever sees a `PresenceError`.
+ *
+ * @example
+ * ```ts
+ * const error = asPresenceError('hereNow', new RangeError('Maximum call stack size exceeded'));
+ * console.log(error.category, error.message);
+ * // Output: malformed-response hereNow: could not process the answer (RangeError: Maximum call stack size exceeded)
+ * ```
+ */
+export function asPresenceError(operation: PresenceOperation, error: unknown): PresenceError {
+  if (isPresenceError(error)) return error;
+  const { name, message } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; message?: unknown };
+  const what = typeof message === 'string' ? `${typeof name === 'string' ? name : 'Error'}: ${message}` : String(typeof error === 'object' ? 'unknown error' : error);
+  // Clipped: the text may quote what was being processed.
+  const clipped = what.length > 200 ? `${what.slice(0, 199)}…` : what;
+  return new PresenceError('malformed-response', `${operation}: could not process the answer (${clipped})`, { operation }, { cause: error });
 }

@@ -33,15 +33,15 @@ export type {
   PresenceAction,
   PresenceState,
 } from './types';
-export { hereNow, StateInfo, HERE_NOW_PAGE_LIMIT, type HereNowOptions } from './operations/here-now';
+export { hereNow, StateInfo, HERE_NOW_PAGE_LIMIT, MAX_PAGED_OCCUPANTS, type HereNowOptions } from './operations/here-now';
 export type { WhereNowOptions } from './operations/where-now';
 export type { PresenceContext } from './operations/context';
 export { DEFAULT_PRESENCE_TIMEOUT, type AnnounceHeartbeatOptions } from './operations/heartbeat';
 export type { AnnounceLeaveOptions } from './operations/leave';
 export type { SetStateOptions, GetStateOptions } from './operations/state';
 export type { HeartbeatEvent, HeartbeatEventBase } from './streams/heartbeat-events';
-export { heartbeat$, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
-export { events$, type EventsOptions } from './streams/events-stream';
+export { heartbeat$, MIN_HEARTBEAT_INTERVAL, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
+export { events$, MIN_IDLE_POLL_GAP_MS, type EventsOptions } from './streams/events-stream';
 export { MIN_POLL_INTERVAL, type HereNowStreamOptions } from './streams/here-now-stream';
 export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions, type SubscribeSource } from './streams/presence-events';
 export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions } from './streams/diff-occupancy';
@@ -50,9 +50,10 @@ export { endHeartbeats } from './streams/end-heartbeats';
 export { toIssues, formatIssues } from './codecs/report';
 export { decodeWith } from './codecs/decode';
 export * as codecs from './codecs/bodies';
-export { createFetchTransport, type FetchLike, type FetchTransportOptions } from './transport/fetch-transport';
+export { createFetchTransport, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike, type FetchTransportOptions } from './transport/fetch-transport';
+export type { ResponseBodyStream } from './transport/read-body';
 export { RETRY_DEFAULTS, type RetryOptions } from './transport/retry-policy';
 export type { Transport, PresenceRequest, RequestKeys } from './transport/types';
 export { encodeString, type Query } from './transport/encoding';
 export { signV2, type SignatureInput } from './transport/signature';
-export { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, MAX_STATE_BYTES, HEARTBEAT_RANGE } from './validate';
+export { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, MAX_STATE_BYTES, HEARTBEAT_RANGE, MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES } from './validate';

@@ -41,6 +41,11 @@ export interface PresenceOptions {
   readonly retry?: RetryOptions;
   /** Replaces the HTTP transport entirely (marble tests pass a fake one). */
   readonly transport?: Transport;
+  /**
+   * The largest response body accepted, in bytes (default 8 MiB): a larger or endless body is
+   * aborted once past it and ends the call in a `malformed-response` error, not retried.
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -68,6 +73,7 @@ export function presenceContext(options: PresenceOptions = {}): PresenceContext 
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
       ...(options.retry === undefined ? {} : { retry: options.retry }),
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
     });
   return { transport, keysets };
 }

@@ -171,8 +171,10 @@ export class Presence {
    * **cancel means leave**, whatever ends the subscription (unsubscribe, error, `take`,
    * `takeUntil`). Announces at once, then every `interval` seconds (default `heartbeat / 2 - 1`).
    * Transient failures are reported as `failed` events and retried with backoff; permanent ones
-   * error the stream. All `heartbeat$` of one client and keyset share one loop whose request
-   * carries the union of their channels; a leave goes out only for channels nobody holds.
+   * error the stream. All `heartbeat$` of one client and keyset share one loop whose requests
+   * carry the union of their channels, split into requests within the service's limits (500
+   * channels and groups, a 32 KiB URI, 32 KiB of state), so that merging never makes a valid
+   * subscription fail; a leave goes out (in batches too) only for channels nobody holds.
    *
    * @example
    * ```ts
@@ -227,7 +229,9 @@ export class Presence {
    * `join`, `leave`, `timeout` and `state-change`, each with the service's `timetoken`. Reconnects
    * with backoff and catches up from its last timetoken; when it cannot (a gap, or the service's
    * `here_now_refresh`), it re-reads the channel and emits exactly the difference, so no event is
-   * lost or invented. `withHeartbeat` also keeps us present (and leaves once at the end).
+   * lost or invented: at most one re-read per channel per answer, however many messages ask. A
+   * server that answers long-polls at once with nothing gets at most one a second
+   * (`MIN_IDLE_POLL_GAP_MS`). `withHeartbeat` also keeps us present (and leaves once at the end).
    *
    * @example
    * ```ts

@@ -41,6 +41,33 @@ export const MAX_NAME_LENGTH = 92;
  */
 export const MAX_STATE_BYTES = 32 * 1024;
 /**
+ * The most channels plus channel groups one request may name: the service refuses more with a
+ * 400. Requests the client merges (the shared heartbeat and here-now loops, the leave) are split
+ * to stay within it.
+ *
+ * @example
+ * ```ts
+ * import { MAX_CHANNELS_PER_REQUEST } from 'rx-presence';
+ *
+ * console.log(MAX_CHANNELS_PER_REQUEST);
+ * // Output: 500
+ * ```
+ */
+export const MAX_CHANNELS_PER_REQUEST = 500;
+/**
+ * The longest request URI (path and query) the service's balancer accepts; a longer one gets a
+ * 414. Requests the client merges are split to stay within it, with room for the credentials.
+ *
+ * @example
+ * ```ts
+ * import { MAX_REQUEST_URI_BYTES } from 'rx-presence';
+ *
+ * console.log(MAX_REQUEST_URI_BYTES);
+ * // Output: 32768
+ * ```
+ */
+export const MAX_REQUEST_URI_BYTES = 32 * 1024;
+/**
  * The presence timeout range the service accepts, in seconds.
  *
  * @example
@@ -128,6 +155,14 @@ export function userId(operation: PresenceOperation, uuid: unknown): string {
 export function heartbeatSeconds(operation: PresenceOperation, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < HEARTBEAT_RANGE.min || value > HEARTBEAT_RANGE.max) {
     throw validationError(operation, `heartbeat must be an integer from ${HEARTBEAT_RANGE.min} to ${HEARTBEAT_RANGE.max} seconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Checks a duration in seconds: a finite number from `min` to `max`. */
+export function secondsIn(operation: PresenceOperation, field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw validationError(operation, `${field} must be a number of seconds from ${min} to ${max}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }
   return value;
 }

@@ -41,7 +41,12 @@ export function preview(value: unknown): string {
   try {
     text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
   } catch {
-    text = String(value);
+    // Too deep for JSON.stringify (or cyclic); String() recurses into arrays just the same.
+    try {
+      text = String(value);
+    } catch {
+      text = Array.isArray(value) ? '[…]' : '{…}';
+    }
   }
   return text.length > MAX_ACTUAL ? `${text.slice(0, MAX_ACTUAL - 1)}…` : text;
 }

@@ -1,9 +1,10 @@
-import { defer, map, type Observable } from 'rxjs';
+import { catchError, defer, map, type Observable, throwError } from 'rxjs';
 import type * as t from 'io-ts';
 import { decodeWith } from '../codecs/decode';
-import type { PresenceOperation } from '../errors';
+import { asPresenceError, type PresenceOperation } from '../errors';
 import type { KeysetChoice, KeysetStore } from '../keyset';
 import { canonicalQuery } from '../transport/encoding';
+import { redactError, secretForms } from '../transport/redact';
 import type { PresenceRequest, RequestKeys, Transport } from '../transport/types';
 
 /**
@@ -57,5 +58,10 @@ export function sendRequest<W, A>(context: PresenceContext, request: PresenceReq
   return context.transport(request).pipe(
     decodeWith(codec, request.operation, query ? `${request.path}?${query}` : request.path),
     map(toResult),
+    // Reading an answer must never fail with anything but a PresenceError, whatever it holds; and
+    // what it holds (echoed back by a server or proxy) must not carry our credentials.
+    catchError((error: unknown) =>
+      throwError(() => redactError(asPresenceError(request.operation, error), secretForms([request.keys.authKey, request.keys.secretKey]))),
+    ),
   );
 }

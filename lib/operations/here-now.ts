@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { concatMap, defer, EMPTY, expand, map, of, reduce, type Observable } from 'rxjs';
+import { concatMap, defer, EMPTY, expand, last, map, of, type Observable } from 'rxjs';
 import { HereNowMultiBody, HereNowSingleBody, type OccupantEntry } from '../codecs/bodies';
 import { validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
@@ -74,7 +74,8 @@ export interface HereNowOptions extends KeysetChoice {
   readonly offset?: number;
   /**
    * Fetch every further page (by `offset`) so that the result is complete. Default true; with
-   * false, one page is returned and `count` still says how many there are.
+   * false, one page is returned and `count` still says how many there are. Paging is bounded:
+   * it stops when a page brings nobody new, and at {@link MAX_PAGED_OCCUPANTS} per channel.
    */
   readonly fetchAllPages?: boolean;
 }
@@ -113,22 +114,58 @@ interface Page {
   readonly offset: number;
 }
 
-/** True when some channel filled its page and has occupants beyond it. */
-function hasMore({ result, offset }: Page, limit: number): boolean {
-  for (const channel of result.channels.values()) {
-    if (channel.uuids.size >= limit && channel.count > offset + channel.uuids.size) return true;
+/**
+ * The most occupants per channel `hereNow()` gathers by paging: 100 pages of the largest `limit`.
+ * A server that keeps inventing occupants (or a channel beyond it) ends there, with `count` still
+ * saying how many the service reported.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PAGED_OCCUPANTS } from 'rx-presence';
+ *
+ * console.log(MAX_PAGED_OCCUPANTS);
+ * // Output: 100000
+ * ```
+ */
+export const MAX_PAGED_OCCUPANTS = 100_000;
+
+/** Channels that filled their page and report occupants beyond it. */
+function unfinished({ result, offset }: Page, limit: number): string[] {
+  const more: string[] = [];
+  for (const [name, channel] of result.channels) {
+    if (channel.uuids.size >= limit && channel.count > offset + channel.uuids.size) more.push(name);
   }
-  return false;
+  return more;
 }
 
-function mergePages(acc: HereNowResult, page: HereNowResult): HereNowResult {
-  const channels = new Map(acc.channels);
-  for (const [name, next] of page.channels) {
-    const previous = channels.get(name);
-    if (previous === undefined) channels.set(name, next);
-    else channels.set(name, { channelName: name, count: next.count, uuids: new Map([...previous.uuids, ...next.uuids]) });
+/**
+ * Merges pages into one result in place, linear in the occupants: each page's uuids are added to
+ * the channel's one growing map (a copy per page made long rosters quadratic).
+ */
+class PageMerger {
+  readonly #channels = new Map<string, { count: number; uuids: Map<string, OccupantInfo> }>();
+  #totals = { totalChannels: 0, totalOccupancy: 0 };
+
+  /** Adds a page; returns how many uuids it brought that earlier pages had not, per channel. */
+  add(page: HereNowResult): Map<string, number> {
+    const added = new Map<string, number>();
+    this.#totals = { totalChannels: page.totalChannels, totalOccupancy: page.totalOccupancy };
+    for (const [name, next] of page.channels) {
+      let merged = this.#channels.get(name);
+      if (merged === undefined) this.#channels.set(name, (merged = { count: next.count, uuids: new Map() }));
+      merged.count = next.count;
+      const before = merged.uuids.size;
+      for (const [uuid, occupant] of next.uuids) merged.uuids.set(uuid, occupant);
+      added.set(name, merged.uuids.size - before);
+    }
+    return added;
   }
-  return { totalChannels: page.totalChannels, totalOccupancy: page.totalOccupancy, channels };
+
+  result(): HereNowResult {
+    const channels = new Map<string, ChannelOccupancy>();
+    for (const [channelName, { count, uuids }] of this.#channels) channels.set(channelName, { channelName, count, uuids });
+    return { ...this.#totals, channels };
+  }
 }
 
 interface PreparedHereNow {
@@ -186,7 +223,9 @@ function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset
 /**
  * Who is present: uuids (and optionally state) per channel, with counts. Cold; emits once.
  * Pages beyond the first (1,000 uuids per channel) are fetched by `offset` and merged, so the
- * result is complete unless `fetchAllPages: false`. See `Presence.hereNow`.
+ * result is complete unless `fetchAllPages: false`. Paging stops when a page brings no uuid not
+ * seen before, after the pages the first one announced (plus one), and at
+ * {@link MAX_PAGED_OCCUPANTS} per channel, whatever the server answers. See `Presence.hereNow`.
  *
  * @example
  * ```ts
@@ -201,19 +240,38 @@ function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset
 export function hereNow(context: PresenceContext, options: HereNowOptions = {}): Observable<HereNowResult> {
   return defer(() => {
     const prepared = prepareHereNow(context, options);
+    const { limit } = prepared;
     const morePages = prepared.fetchAllPages && prepared.stateInfo !== StateInfo.none;
-    const next = (page: Page) => (morePages && hasMore(page, prepared.limit) ? hereNowPage(context, prepared, page.offset + prepared.limit) : EMPTY);
     return hereNowPage(context, prepared, prepared.offset).pipe(
       // One page is the common case: only a full page makes it fetch and merge the rest.
-      concatMap((first) =>
-        morePages && hasMore(first, prepared.limit)
-          ? of(first).pipe(
-              expand(next),
-              map((page) => page.result),
-              reduce(mergePages),
-            )
-          : of(first.result),
-      ),
+      concatMap((first) => {
+        if (!morePages || unfinished(first, limit).length === 0) return of(first.result);
+        // Bounded three ways, so that no server can keep us paging: by what the first page
+        // announced (plus one page for arrivals meanwhile), by MAX_PAGED_OCCUPANTS, and by a
+        // page that brings nobody new to the channels still unfinished (offset ignored).
+        let announced = 0;
+        for (const channel of first.result.channels.values()) announced = Math.max(announced, channel.count - first.offset);
+        const maxPages = Math.min(Math.ceil(announced / limit) + 1, Math.ceil(MAX_PAGED_OCCUPANTS / limit));
+        const merger = new PageMerger();
+        merger.add(first.result);
+        let pages = 1;
+        const next = (page: Page): Observable<Page> => {
+          const open = unfinished(page, limit);
+          if (open.length === 0 || pages >= maxPages) return EMPTY;
+          pages += 1;
+          return hereNowPage(context, prepared, page.offset + limit).pipe(
+            concatMap((fetched) => {
+              const added = merger.add(fetched.result);
+              return open.some((name) => (added.get(name) ?? 0) > 0) ? of(fetched) : EMPTY;
+            }),
+          );
+        };
+        return of(first).pipe(
+          expand(next),
+          last(),
+          map(() => merger.result()),
+        );
+      }),
     );
   });
 }

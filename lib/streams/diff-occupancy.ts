@@ -1,4 +1,4 @@
-import { asyncScheduler, concatMap, identity, pairwise, pipe, startWith } from 'rxjs';
+import { asyncScheduler, concatMap, identity, pairwise, pipe, scan, startWith } from 'rxjs';
 import type { MonoTypeOperatorFunction, OperatorFunction } from 'rxjs';
 import type { ChannelOccupancy, HereNowResult, OccupantInfo, PresenceEvent } from '../types';
 import { jsonEqual } from './json-equal';
@@ -55,6 +55,32 @@ export const EMPTY_HERE_NOW: HereNowResult = Object.freeze({
  */
 function isOccupancyOnly(channel: ChannelOccupancy): boolean {
   return channel.count > 0 && channel.uuids.size === 0;
+}
+
+/**
+ * `next` as far as it tells who is there: each occupancy-only channel is replaced by the last
+ * roster known for it, or left out when none is. Diffing against a count would otherwise make the
+ * next real roster look like a list of newcomers (a second join) and a vanished one (a leave for
+ * someone never announced).
+ */
+function withKnownRosters(known: HereNowResult, next: HereNowResult): HereNowResult {
+  let countOnly = false;
+  for (const channel of next.channels.values()) {
+    if (isOccupancyOnly(channel)) {
+      countOnly = true;
+      break;
+    }
+  }
+  if (!countOnly) return next;
+  const channels = new Map<string, ChannelOccupancy>();
+  for (const [name, channel] of next.channels) {
+    if (!isOccupancyOnly(channel)) channels.set(name, channel);
+    else {
+      const roster = known.channels.get(name);
+      if (roster !== undefined) channels.set(name, roster);
+    }
+  }
+  return { totalChannels: next.totalChannels, totalOccupancy: next.totalOccupancy, channels };
 }
 
 function leaveEvent(channel: string, occupant: OccupantInfo, occupancy: number, timestamp: number): PresenceEvent {
@@ -195,6 +221,11 @@ export function diffOccupants(prev: HereNowResult, next: HereNowResult, timestam
  * Every event's `timestamp` is `asyncScheduler.now()` when the snapshot arrived, which the
  * `TestScheduler` virtualises, so marble tests see frame numbers.
  *
+ * A channel answered with a count but no uuids (an occupancy-only here-now, or a server that
+ * sometimes leaves them out) says how many, not who: it yields nothing and is not the roster the
+ * next snapshot is compared with; the last roster seen for the channel stays that. So a uuid's
+ * events always alternate join, leave, join, and a count-only answer in between changes nothing.
+ *
  * Errors and completion of the source pass through unchanged. Identical snapshots yield nothing;
  * there is no need for a `distinctUntilChanged` in front.
  *
@@ -264,6 +295,8 @@ export function diffOccupancy(options: DiffOccupancyOptions = {}): OperatorFunct
   // plain `pairwise` keeps it only as the baseline.
   const seed: MonoTypeOperatorFunction<HereNowResult> = initial === 'join' ? startWith(EMPTY_HERE_NOW) : identity;
   return pipe(
+    // Each snapshot as far as it tells who is there, count-only channels keeping their last roster.
+    scan((known: HereNowResult, next: HereNowResult) => withKnownRosters(known, next), EMPTY_HERE_NOW),
     seed,
     pairwise(),
     // The events of one snapshot share its arrival time and are emitted synchronously, in order.

@@ -1,16 +1,16 @@
 import { isLeft } from '../codecs/either';
 import {
   asyncScheduler,
+  catchError,
   concat,
   concatMap,
   defer,
-  EMPTY,
   expand,
   from,
   ignoreElements,
+  map,
   merge,
   type Observable,
-  of,
   retry,
   type RetryConfig,
   tap,
@@ -18,14 +18,14 @@ import {
   timer,
 } from 'rxjs';
 import { PresencePayload, type SubscribeMessage } from '../codecs/subscribe';
-import { isRetryable, validationError } from '../errors';
+import { asPresenceError, isRetryable, validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
 import type { PresenceContext } from '../operations/context';
 import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
 import { hereNow, StateInfo } from '../operations/here-now';
 import { subscribeOnce } from '../operations/subscribe';
 import type { HereNowResult, PresenceEvent, PresenceState } from '../types';
-import { heartbeatSeconds, perChannelStateJson, PRESENCE_SUFFIX, targets } from '../validate';
+import { heartbeatSeconds, perChannelStateJson, PRESENCE_SUFFIX, secondsIn, targets } from '../validate';
 import { diffOccupants } from './diff-occupancy';
 import { heartbeat$ } from './heartbeat-stream';
 import { PresenceModel, type Change } from './presence-model';
@@ -53,16 +53,41 @@ export interface EventsOptions extends KeysetChoice {
   readonly interval?: number;
   /** With `withHeartbeat`: state per channel or group. */
   readonly state?: Readonly<Record<string, PresenceState>>;
-  /** Longest wait for one long-poll answer before it counts as failed. Default 310 s (the service holds 280 s). */
+  /** Longest wait for one long-poll answer before it counts as failed: 1 to 3,600 s. Default 310 s (the service holds 280 s). */
   readonly longPollTimeout?: number;
-  /** First reconnect delay after a failure, doubling up to 30 s. Default 1 s. */
+  /** First reconnect delay after a failure, doubling up to 30 s: 0.1 to 300 s. Default 1 s. */
   readonly reconnectDelay?: number;
 }
 
 const MAX_RECONNECT_MS = 30_000;
 
+/**
+ * The shortest time from one long-poll to the next when the first came back empty-handed (no
+ * change for anyone) and fast: 1 s. The service holds a long-poll until something happens, so
+ * only a misbehaving server or proxy answers like that; without a floor it would get a request
+ * per millisecond.
+ *
+ * @example
+ * ```ts
+ * import { MIN_IDLE_POLL_GAP_MS } from 'rx-presence';
+ *
+ * console.log(MIN_IDLE_POLL_GAP_MS);
+ * // Output: 1000
+ * ```
+ */
+export const MIN_IDLE_POLL_GAP_MS = 1000;
+
+/** What one message of a long-poll answer says. */
+interface Read {
+  readonly channel: string;
+  readonly changes: Change[];
+  /** The service asks us to re-read the channel (too many changes to list). */
+  readonly refresh: boolean;
+  readonly occupancy?: number;
+}
+
 /** Reads one message into changes; `refresh` when the service says to re-read the channel. */
-function toChanges(message: SubscribeMessage): { channel: string; changes: Change[]; refresh: boolean; occupancy?: number } | undefined {
+function toChanges(message: SubscribeMessage): Read | undefined {
   if (!message.c.endsWith(PRESENCE_SUFFIX)) return undefined;
   const channel = message.c.slice(0, -PRESENCE_SUFFIX.length);
   const decoded = PresencePayload.decode(message.d);
@@ -112,8 +137,8 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
     const withHeartbeat = options.withHeartbeat ?? false;
     const heartbeat = withHeartbeat ? heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT) : undefined;
     if (withHeartbeat && options.state !== undefined) perChannelStateJson(operation, options.state, target);
-    const longPollMs = (options.longPollTimeout ?? 310) * 1000;
-    const reconnectMs = (options.reconnectDelay ?? 1) * 1000;
+    const longPollMs = secondsIn(operation, 'longPollTimeout', options.longPollTimeout ?? 310, 1, 3600) * 1000;
+    const reconnectMs = secondsIn(operation, 'reconnectDelay', options.reconnectDelay ?? 1, 0.1, 300) * 1000;
     // Snapshots and long-polls back off alike: transient failures doubling up to 30 s, the rest final.
     const reconnect: RetryConfig = {
       delay: (error: unknown, n) => (isRetryable(error) ? timer(Math.min(MAX_RECONNECT_MS, reconnectMs * 2 ** (n - 1))) : throwError(() => error)),
@@ -171,24 +196,55 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
       }),
     );
 
-    const live = poll.pipe(
-      expand(() => poll),
-      concatMap((body) => from(body.m)),
-      concatMap((message) => {
-        const read = toChanges(message);
-        if (read === undefined) return EMPTY;
-        if (read.refresh) return reconcile(read.channel);
-        const out: PresenceEvent[] = [];
+    /**
+     * One long-poll, and how long the next must wait: an answer that came back empty-handed (no
+     * change for anyone: nothing, messages we cannot read, only repair requests, or a timetoken
+     * that stands still) within MIN_IDLE_POLL_GAP_MS of the request is followed by a wait for
+     * the rest of that time. The service holds a long-poll until something happens, so only a
+     * misbehaving server (or proxy) answers like that, and it must not get a request per ms.
+     */
+    const longPoll = defer(() => {
+      const startedAt = now();
+      const before = timetoken;
+      return poll.pipe(
+        map((body) => {
+          const reads: Read[] = [];
+          for (const message of body.m) {
+            const read = toChanges(message);
+            if (read !== undefined) reads.push(read);
+          }
+          const idle = body.t.t === before || !reads.some((read) => read.changes.length > 0);
+          return { reads, gap: idle ? Math.max(0, startedAt + MIN_IDLE_POLL_GAP_MS - now()) : 0 };
+        }),
+      );
+    });
+
+    /** Applies one answer; then at most one repair per channel, however many messages asked. */
+    const applyAnswer = (reads: readonly Read[]): Observable<PresenceEvent> => {
+      const out: PresenceEvent[] = [];
+      const repairs = new Set<string>();
+      for (const read of reads) {
+        if (read.refresh) {
+          repairs.add(read.channel);
+          continue;
+        }
         for (const change of read.changes) {
           const { event } = model.apply(change);
           if (event !== undefined) out.push(event);
         }
         const diverged = read.occupancy !== undefined ? model.diverges(read.channel, read.occupancy) : read.changes.some((c) => model.diverges(c.channel, c.occupancy));
-        return diverged ? merge(of(...out), reconcile(read.channel)) : from(out);
-      }),
+        if (diverged) repairs.add(read.channel);
+      }
+      return repairs.size === 0 ? from(out) : concat(from(out), from(repairs).pipe(concatMap(reconcile)));
+    };
+
+    const live = longPoll.pipe(
+      expand(({ gap }) => (gap > 0 ? timer(gap).pipe(concatMap(() => longPoll)) : longPoll)),
+      concatMap(({ reads }) => applyAnswer(reads)),
     );
 
-    const stream = concat(start, live);
+    // Whatever goes wrong while handling other users' data, a subscriber sees a PresenceError.
+    const stream = concat(start, live).pipe(catchError((error: unknown) => throwError(() => asPresenceError(operation, error))));
     if (!withHeartbeat) return stream;
     // heartbeat$ keeps us present between long-polls and sends the one leave when this ends.
     const beats = heartbeat$(context, {

@@ -7,7 +7,9 @@ import {
   defer,
   EMPTY,
   exhaustMap,
+  filter,
   map,
+  merge,
   type Observable,
   of,
   retry,
@@ -26,6 +28,7 @@ import { announceHeartbeat } from '../operations/heartbeat';
 import { announceLeave } from '../operations/leave';
 import type { PresenceState } from '../types';
 import { RefCounts } from './ref-counts';
+import { requestBatches, type RequestBatch } from './request-batches';
 
 /** Tries for one leave. */
 const LEAVE_ATTEMPTS = 6;
@@ -59,8 +62,9 @@ export interface HubTiming {
 
 /**
  * One heartbeat loop shared by every `heartbeat$` of a client, keyset and timing. Members claim
- * channels with ref counts; each request carries the union; a leave goes out only for what no
- * member holds any more. This is the piece PubNub's own SDKs got wrong repeatedly (leaves for
+ * channels with ref counts; each beat carries the union, split into requests within the service's
+ * limits (so merging never makes a valid member fail); a leave goes out, in batches too, only for
+ * what no member holds any more. This is the piece PubNub's own SDKs got wrong repeatedly (leaves for
  * channels another subscription still used, heartbeats not aggregated).
  */
 export class HeartbeatHub {
@@ -133,16 +137,20 @@ export class HeartbeatHub {
     const channelGroups = [...this.#leaving.channelGroups];
     this.#leaving.channels.clear();
     this.#leaving.channelGroups.clear();
-    if (channels.length === 0 && channelGroups.length === 0) return this.settleAll();
-    // Not tied to any subscriber: the ones that triggered it are already gone.
-    const leave: Subscription = announceLeave(
-      this.context,
-      { keyset: this.keyset, channels, channelGroups },
-      // Retried for a few seconds (250 ms doubling, six tries), so that a leave sent into a short
-      // outage still lands once the service answers again.
-      { timeoutMs: this.timing.leaveTimeoutMs, attempts: LEAVE_ATTEMPTS },
-    ).subscribe({ error: () => this.settle(leave), complete: () => this.settle(leave) });
-    if (!leave.closed) this.#pendingLeaves.add(leave);
+    // Within the service's limits, like the heartbeats: a leave it refused would leave us present.
+    for (const batch of requestBatches(channels, channelGroups, undefined)) {
+      // Not tied to any subscriber: the ones that triggered it are already gone. A holder rather
+      // than the subscription itself: a leave that fails at once calls back before it is returned.
+      const holder: { leave?: Subscription; done: boolean } = { done: false };
+      holder.leave = announceLeave(
+        this.context,
+        { keyset: this.keyset, channels: batch.channels, channelGroups: batch.channelGroups },
+        // Retried for a few seconds (250 ms doubling, six tries), so that a leave sent into a short
+        // outage still lands once the service answers again.
+        { timeoutMs: this.timing.leaveTimeoutMs, attempts: LEAVE_ATTEMPTS },
+      ).subscribe({ error: () => this.settle(holder), complete: () => this.settle(holder) });
+      if (!holder.done && !holder.leave.closed) this.#pendingLeaves.add(holder.leave);
+    }
     this.settleAll();
   }
 
@@ -162,8 +170,9 @@ export class HeartbeatHub {
     return new Promise((resolve) => this.#leavesSettled.add(resolve));
   }
 
-  private settle(leave: Subscription): void {
-    this.#pendingLeaves.delete(leave);
+  private settle(holder: { leave?: Subscription; done: boolean }): void {
+    holder.done = true;
+    if (holder.leave !== undefined) this.#pendingLeaves.delete(holder.leave);
     this.settleAll();
   }
 
@@ -174,28 +183,52 @@ export class HeartbeatHub {
     this.#leavesSettled.clear();
   }
 
-  /** One heartbeat for the current union, retried with backoff while failures are transient. */
+  /**
+   * One heartbeat for the current union: one request per batch within the service's limits (see
+   * {@link requestBatches}), each retried with backoff while its failures are transient. The beat
+   * is `ok` once every batch has answered; each failure is reported as it happens.
+   */
   private beat(): Observable<HubEvent> {
     const now = () => asyncScheduler.now();
     return defer(() => {
-      const channels = this.#channels.names();
-      const channelGroups = this.#groups.names();
-      if (channels.length === 0 && channelGroups.length === 0) return EMPTY;
+      const batches = requestBatches(this.#channels.names(), this.#groups.names(), this.unionState());
+      if (batches.length === 0) return EMPTY;
+      let answered = 0;
+      return merge(...batches.map((batch) => this.beatBatch(batch, now))).pipe(filter((event) => event.type === 'failed' || ++answered === batches.length));
+    });
+  }
+
+  /** One batch's heartbeat; a retry leaves out names released meanwhile and sends the state as it is now. */
+  private beatBatch(batch: RequestBatch, now: () => number): Observable<HubEvent> {
+    return defer(() => {
+      const channels = batch.channels.filter((name) => this.#channels.has(name));
+      const channelGroups = batch.channelGroups.filter((name) => this.#groups.has(name));
+      if (channels.length === 0 && channelGroups.length === 0) return of<HubEvent>({ type: 'ok', timestamp: now() });
       return announceHeartbeat(
         this.context,
-        { keyset: this.keyset, channels, channelGroups, heartbeat: this.timing.heartbeat, state: this.unionState() },
+        { keyset: this.keyset, channels, channelGroups, heartbeat: this.timing.heartbeat, state: this.unionState([...channels, ...channelGroups]) },
         // A heartbeat answered later than the next one is due is worth nothing: give up by then.
         { attempts: 1, timeoutMs: Math.min(this.timing.intervalMs, MAX_HEARTBEAT_WAIT_MS) },
       ).pipe(map((): HubEvent => ({ type: 'ok', timestamp: now() })));
     }).pipe(retryWithReport(this.timing, now));
   }
 
-  private unionState(): Record<string, PresenceState> | undefined {
+  /** Every member's state merged, keyed by channel or group; only `names` when given. */
+  private unionState(names?: readonly string[]): Record<string, PresenceState> | undefined {
     let state: Record<string, PresenceState> | undefined;
     for (const member of this.#members) {
       if (member.state !== undefined) state = { ...state, ...member.state };
     }
-    return state;
+    if (state === undefined || names === undefined) return state;
+    const picked: Record<string, PresenceState> = {};
+    let any = false;
+    for (const name of names) {
+      if (Object.prototype.hasOwnProperty.call(state, name)) {
+        Object.defineProperty(picked, name, { value: state[name], enumerable: true, writable: true, configurable: true });
+        any = true;
+      }
+    }
+    return any ? picked : undefined;
   }
 }
 

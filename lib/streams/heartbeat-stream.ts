@@ -4,7 +4,7 @@ import type { KeysetChoice } from '../keyset';
 import type { PresenceContext } from '../operations/context';
 import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
 import type { PresenceState } from '../types';
-import { heartbeatSeconds, perChannelStateJson, targets } from '../validate';
+import { HEARTBEAT_RANGE, heartbeatSeconds, perChannelStateJson, secondsIn, targets } from '../validate';
 import type { HeartbeatEvent } from './heartbeat-events';
 import { HeartbeatHub, type Membership } from './heartbeat-hub';
 import { keysetId } from './keyset-id';
@@ -24,18 +24,42 @@ export interface HeartbeatStreamOptions extends KeysetChoice {
   readonly channelGroups?: Iterable<string>;
   /** Presence timeout, 1 to 320 s: how long the service keeps us after the last heartbeat. Default 300. */
   readonly heartbeat?: number;
-  /** Seconds between heartbeats. Default `heartbeat / 2 - 1` (149 for 300), as PubNub's SDKs, but at least `heartbeat / 4`. */
+  /**
+   * Seconds between heartbeats, from {@link MIN_HEARTBEAT_INTERVAL} (0.5) to less than
+   * `heartbeat`. Default `heartbeat / 2 - 1` (149 for 300), as PubNub's SDKs, but at least
+   * `heartbeat / 4` and 0.5.
+   */
   readonly interval?: number;
   /**
    * State per channel or group, sent with every heartbeat so the service keeps it. An Observable
    * of it changes the state while present: each emission is announced at once.
    */
   readonly state?: Readonly<Record<string, PresenceState>> | Observable<Readonly<Record<string, PresenceState>>>;
-  /** First retry delay after a transient failure, doubling up to `interval`. Default 1 s. */
+  /** First retry delay after a transient failure, doubling up to `interval`: 0.1 to 320 s. Default 1 s. */
   readonly retryDelay?: number;
-  /** How long the leave at the end may take. Default 5 s. */
+  /** How long the leave at the end may take: 0.1 to 60 s. Default 5 s. */
   readonly leaveTimeout?: number;
 }
+
+/**
+ * The shortest `interval` of `heartbeat$`, in seconds. PubNub's SDKs have no floor of their own
+ * (they derive the interval from the presence timeout, once raised to at least 20 s); this one
+ * keeps two beats within the shortest presence timeout (1 s) while capping a loop at two requests
+ * a second.
+ *
+ * @example
+ * ```ts
+ * import { MIN_HEARTBEAT_INTERVAL } from 'rx-presence';
+ *
+ * console.log(MIN_HEARTBEAT_INTERVAL);
+ * // Output: 0.5
+ * ```
+ */
+export const MIN_HEARTBEAT_INTERVAL = 0.5;
+/** The range of `retryDelay`, in seconds. */
+const RETRY_DELAY_RANGE = { min: 0.1, max: HEARTBEAT_RANGE.max } as const;
+/** The range of `leaveTimeout`, in seconds. */
+const LEAVE_TIMEOUT_RANGE = { min: 0.1, max: 60 } as const;
 
 /** The hubs of a client, by keyset and timing. */
 const hubsByContext = new WeakMap<PresenceContext, Map<string, HeartbeatHub>>();
@@ -64,16 +88,16 @@ export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOpt
     const keyset = context.keysets.resolve(options, operation);
     const target = targets(operation, options, true);
     const heartbeat = heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT);
-    // PubNub's rule, kept positive for the shortest timeouts (1 and 2 s).
-    const interval = options.interval ?? Math.max(heartbeat / 2 - 1, heartbeat / 4);
-    if (typeof interval !== 'number' || !(interval > 0) || interval >= heartbeat) {
-      throw validationError(operation, `interval must be more than 0 and less than heartbeat (${heartbeat} s), got ${String(interval)}`);
+    // PubNub's rule, kept at the floor for the shortest timeouts (1 and 2 s).
+    const interval = options.interval ?? Math.max(heartbeat / 2 - 1, heartbeat / 4, MIN_HEARTBEAT_INTERVAL);
+    if (typeof interval !== 'number' || !(interval >= MIN_HEARTBEAT_INTERVAL) || !(interval < heartbeat)) {
+      throw validationError(operation, `interval must be from ${MIN_HEARTBEAT_INTERVAL} s to less than heartbeat (${heartbeat} s), got ${String(interval)}`);
     }
     const state$ = isObservable(options.state) ? options.state : undefined;
     const fixedState = isObservable(options.state) ? undefined : options.state;
     if (fixedState !== undefined) perChannelStateJson(operation, fixedState, target);
-    const retryDelay = options.retryDelay ?? 1;
-    const leaveTimeout = options.leaveTimeout ?? 5;
+    const retryDelay = secondsIn(operation, 'retryDelay', options.retryDelay ?? 1, RETRY_DELAY_RANGE.min, RETRY_DELAY_RANGE.max);
+    const leaveTimeout = secondsIn(operation, 'leaveTimeout', options.leaveTimeout ?? 5, LEAVE_TIMEOUT_RANGE.min, LEAVE_TIMEOUT_RANGE.max);
 
     const hubs = hubsByContext.get(context) ?? new Map<string, HeartbeatHub>();
     hubsByContext.set(context, hubs);

@@ -5,6 +5,7 @@ import {
   EMPTY,
   exhaustMap,
   filter,
+  forkJoin,
   map,
   Observable,
   ReplaySubject,
@@ -19,6 +20,7 @@ import type { PresenceContext } from '../operations/context';
 import { hereNow, type StateInfo } from '../operations/here-now';
 import type { ChannelOccupancy, HereNowResult } from '../types';
 import { RefCounts } from './ref-counts';
+import { requestBatches } from './request-batches';
 
 /**
  * One here-now, with a failed poll skipped: a transient failure yields nothing (the next tick
@@ -58,7 +60,9 @@ export class HereNowHub {
             defer(() => {
               const channels = this.#channels.names();
               if (channels.length === 0) return EMPTY;
-              return pollOnce(context, { keyset, channels, channelGroups: [], stateInfo }).pipe(
+              // One request per batch within the service's limits; a snapshot only when all answered.
+              const polls = requestBatches(channels, [], undefined).map((batch) => pollOnce(context, { keyset, channels: batch.channels, channelGroups: [], stateInfo }));
+              return (polls.length === 1 ? polls[0] : forkJoin(polls).pipe(map(mergeResults))).pipe(
                 map((result): CoveredSnapshot => ({ covered: new Set(channels), result })),
               );
             }),
@@ -86,6 +90,17 @@ export class HereNowHub {
       };
     });
   }
+}
+
+/** The answers of several batches as one. */
+function mergeResults(results: readonly HereNowResult[]): HereNowResult {
+  const channels = new Map<string, ChannelOccupancy>();
+  let totalOccupancy = 0;
+  for (const result of results) {
+    for (const [name, occupancy] of result.channels) channels.set(name, occupancy);
+    totalOccupancy += result.totalOccupancy;
+  }
+  return { totalChannels: channels.size, totalOccupancy, channels };
 }
 
 /** The part of a union answer about `channels`; a channel the answer omits is empty. */

@@ -50,18 +50,40 @@ function isDropped(value: unknown): boolean {
   }
 }
 
-/** Compares two values already passed through {@link asJson}. */
-function equalWritten(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  const aIsArray = Array.isArray(a);
-  if (aIsArray !== Array.isArray(b)) return false;
-  return aIsArray
-    ? equalArrays(a as readonly unknown[], b as readonly unknown[])
-    : equalObjects(a as Readonly<Record<string, unknown>>, b as Readonly<Record<string, unknown>>);
+/**
+ * The most value pairs one comparison visits. Data from the wire has far fewer nodes (a response
+ * is capped at a few MB); only a cyclic value, which is not JSON, gets here, and is then reported
+ * as different rather than compared forever.
+ */
+const MAX_STEPS = 10_000_000;
+
+/**
+ * Compares two values already passed through {@link asJson}, with an explicit stack of pending
+ * pairs rather than recursion: a peer's state nested thousands of levels deep (which the service
+ * lets through within its 32 KiB) must not overflow the call stack and end a stream.
+ */
+function equalWritten(first: unknown, second: unknown): boolean {
+  // Pairs to compare, flattened: [a0, b0, a1, b1, …].
+  const pending: unknown[] = [first, second];
+  for (let steps = 0; pending.length > 0; steps++) {
+    if (steps > MAX_STEPS) return false;
+    const b = pending.pop();
+    const a = pending.pop();
+    if (a === b) continue;
+    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+    const aIsArray = Array.isArray(a);
+    if (aIsArray !== Array.isArray(b)) return false;
+    if (aIsArray) {
+      if (!pushArrayPairs(a as readonly unknown[], b as readonly unknown[], pending)) return false;
+    } else if (!pushObjectPairs(a as Readonly<Record<string, unknown>>, b as Readonly<Record<string, unknown>>, pending)) {
+      return false;
+    }
+  }
+  return true;
 }
 
-function equalArrays(a: readonly unknown[], b: readonly unknown[]): boolean {
+/** Queues the element pairs that still need a deep look; false when the arrays already differ. */
+function pushArrayPairs(a: readonly unknown[], b: readonly unknown[], pending: unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
@@ -70,12 +92,13 @@ function equalArrays(a: readonly unknown[], b: readonly unknown[]): boolean {
     // Inside an array JSON writes a dropped value as `null` rather than leaving it out.
     const jx = asJson(x);
     const jy = asJson(y);
-    if (!equalWritten(jx === undefined ? null : jx, jy === undefined ? null : jy)) return false;
+    pending.push(jx === undefined ? null : jx, jy === undefined ? null : jy);
   }
   return true;
 }
 
-function equalObjects(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+/** Queues the property pairs that still need a deep look; false when the key sets already differ. */
+function pushObjectPairs(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>, pending: unknown[]): boolean {
   // JSON leaves out properties it cannot write, so `{ x: undefined }` equals `{}`: count the
   // written keys on each side rather than comparing `Object.keys` lengths.
   let writtenInA = 0;
@@ -86,7 +109,7 @@ function equalObjects(a: Readonly<Record<string, unknown>>, b: Readonly<Record<s
     writtenInA++;
     if (!hasOwn.call(b, key)) return false;
     const y = b[key];
-    if (x !== y && !equalWritten(x, asJson(y))) return false;
+    if (x !== y) pending.push(x, asJson(y));
   }
   let writtenInB = 0;
   for (const key in b) {
@@ -106,8 +129,12 @@ function equalObjects(a: Readonly<Record<string, unknown>>, b: Readonly<Record<s
  * function or a symbol is as good as absent; the same inside an array reads as `null`; `NaN` and
  * `±Infinity` read as `null`; `toJSON()` is honoured (so a `Date` equals its ISO string). At the top
  * level `undefined` equals only `undefined`, which is how the presence diff reads "no state". A
- * bigint, which `JSON.stringify` rejects, is compared by value. Cyclic values are not JSON and are
- * not supported (the recursion would overflow the stack).
+ * bigint, which `JSON.stringify` rejects, is compared by value.
+ *
+ * It never throws on deep data: the walk keeps its own stack instead of recursing, so a state
+ * nested hundreds of thousands of levels deep is compared like any other. Cyclic values are not
+ * JSON; they are reported as different once the walk has visited ten million pairs, instead of
+ * looping forever.
  *
  * ## Example
  *

@@ -1,6 +1,7 @@
 import type * as t from 'io-ts';
 import { isLeft } from '../codecs/either';
 import {
+  catchError,
   defer,
   EMPTY,
   groupBy,
@@ -13,10 +14,11 @@ import {
   type OperatorFunction,
   pipe,
   switchMap,
+  throwError,
   timer,
 } from 'rxjs';
 import { formatIssues, toIssues } from '../codecs/report';
-import { validationError } from '../errors';
+import { asPresenceError, validationError } from '../errors';
 import type { PresenceContext } from '../operations/context';
 import { StateInfo } from '../operations/here-now';
 import type { PresenceEvent } from '../types';
@@ -119,8 +121,9 @@ export function suppressFlaps<S>(graceMs: number): MonoTypeOperatorFunction<Pres
 
 /**
  * Types each event's `state` with an io-ts codec. A state that fails becomes a `state-invalid`
- * event with `path: expected X, got Y` issues; the stream never errors for it. Events without a
- * state pass through.
+ * event with `path: expected X, got Y` issues; so does one the codec cannot even walk (a recursive
+ * codec on a state nested deeper than the call stack allows): the stream never errors for it.
+ * Events without a state pass through.
  *
  * @example
  * ```ts
@@ -133,10 +136,17 @@ export function suppressFlaps<S>(graceMs: number): MonoTypeOperatorFunction<Pres
 export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<PresenceEvent, PresenceEvent<S>> {
   return map((event): PresenceEvent<S> => {
     if (event.action === 'state-invalid' || !('state' in event) || event.state === undefined) return event as PresenceEvent<S>;
-    const result = codec.decode(event.state);
-    if (!isLeft(result)) return { ...event, state: result.right } as PresenceEvent<S>;
     const { channel, uuid, occupancy, timestamp, state } = event;
-    const issues = formatIssues(toIssues(result.left)).split('\n');
+    let issues: string[];
+    try {
+      const result = codec.decode(state);
+      if (!isLeft(result)) return { ...event, state: result.right } as PresenceEvent<S>;
+      issues = formatIssues(toIssues(result.left)).split('\n');
+    } catch (error) {
+      // A recursive codec walks a peer's state as deep as it goes; a state it cannot even walk
+      // (a RangeError from nesting) is unusable, which is what state-invalid reports.
+      issues = [`the state could not be checked (${error instanceof Error ? error.message : String(error)})`];
+    }
     return { action: 'state-invalid', channel, uuid, occupancy, timestamp, state, issues };
   });
 }
@@ -195,6 +205,8 @@ export function presenceEvents$<S = unknown>(
     return raw$.pipe(
       stateCodec === undefined ? (identity as OperatorFunction<PresenceEvent, PresenceEvent<S>>) : decodeStates(stateCodec),
       suppressFlaps<S>(graceMs),
+      // Whatever goes wrong while handling other users' data, a subscriber sees a PresenceError.
+      catchError((error: unknown) => throwError(() => asPresenceError(source === 'subscribe' ? 'subscribe' : 'hereNow', error))),
     );
   });
 }

@@ -36,10 +36,19 @@ export class PresenceModel {
     return [...this.#channels.keys()];
   }
 
-  /** Replaces what we know of the snapshot's channels (and, for `channels`, their absence). */
+  /**
+   * Replaces what we know of the snapshot's channels (and, for `channels`, their absence). A
+   * channel the snapshot gives a count for but no uuids tells how many, not who: what we know of
+   * it stays, so a replayed join is not mistaken for a new one.
+   */
   reset(snapshot: HereNowResult, channels: readonly string[] = []): void {
-    for (const channel of channels) this.#channels.set(channel, new Map());
-    for (const [name, occupancy] of snapshot.channels) this.#channels.set(name, new Map(occupancy.uuids));
+    for (const channel of channels) {
+      const occupancy = snapshot.channels.get(channel);
+      if (occupancy === undefined || !isCountOnly(occupancy) || !this.#channels.has(channel)) this.#channels.set(channel, new Map());
+    }
+    for (const [name, occupancy] of snapshot.channels) {
+      if (!isCountOnly(occupancy)) this.#channels.set(name, new Map(occupancy.uuids));
+    }
   }
 
   /**
@@ -81,6 +90,10 @@ export class PresenceModel {
   diverges(channel: string, occupancy: number): boolean {
     return (this.#channels.get(channel)?.size ?? 0) !== occupancy;
   }
+}
+
+function isCountOnly(channel: ChannelOccupancy): boolean {
+  return channel.count > 0 && channel.uuids.size === 0;
 }
 
 function withState<E extends PresenceEvent>(event: E, occupant: OccupantInfo): E {

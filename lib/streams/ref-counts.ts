@@ -29,6 +29,11 @@ export class RefCounts {
     return released;
   }
 
+  /** Whether anyone holds the name. */
+  has(name: string): boolean {
+    return this.#counts.has(name);
+  }
+
   names(): string[] {
     return [...this.#counts.keys()];
   }

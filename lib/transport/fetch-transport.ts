@@ -1,7 +1,9 @@
-import { defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
-import { PresenceError, type PresenceOperation } from '../errors';
+import { catchError, defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
+import { asPresenceError, PresenceError, validationError, type PresenceOperation } from '../errors';
 import { defaultAbortController, defaultFetch } from './default-fetch';
 import { canonicalQuery, encodeString, type Query } from './encoding';
+import { BodyTooLarge, readCappedText, type ResponseBodyStream } from './read-body';
+import { redactError, redactText, secretForms } from './redact';
 import { parseResponse, type RawResponse } from './response';
 import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from './retry-policy';
 import { signV2 } from './signature';
@@ -35,11 +37,17 @@ export type FetchLike = (
   status: number;
   /** The HTTP reason phrase; used in error messages when the body has no `message`. */
   statusText: string;
-  /** The response headers; only `content-type` and `retry-after` are read. */
+  /** The response headers; only `content-type`, `content-length` and `retry-after` are read. */
   headers: {
     /** A header's value by case-insensitive name, or `null` when absent. */
     get(name: string): string | null;
   };
+  /**
+   * The body as a stream, when the fetch offers one (browsers' and Node's fetch, node-fetch):
+   * read chunk by chunk, so that `maxResponseBytes` bounds memory even for a body that never
+   * ends. Without it the transport falls back to `text()`.
+   */
+  body?: ResponseBodyStream | null;
   /** The whole body as text; the transport parses the JSON itself. */
   text(): Promise<string>;
 }>;
@@ -65,7 +73,28 @@ export interface FetchTransportOptions {
   readonly pnsdk?: string;
   /** Unix seconds for signatures; injectable for known-vector tests. */
   readonly now?: () => number;
+  /**
+   * The largest response body accepted, in bytes; a larger one ends the request (aborted as soon
+   * as the cap is passed) in a `malformed-response` error that is not retried. Default
+   * {@link DEFAULT_MAX_RESPONSE_BYTES}.
+   */
+  readonly maxResponseBytes?: number;
 }
+
+/**
+ * The default cap on a response body: 8 MiB. A here-now page is at most 1,000 occupants per
+ * channel; even with states this leaves room for hundreds of channels in one answer, while a
+ * broken proxy's endless body costs at most this much memory.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_RESPONSE_BYTES } from 'rx-presence';
+ *
+ * console.log(DEFAULT_MAX_RESPONSE_BYTES / 1024 / 1024);
+ * // Output: 8
+ * ```
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 // Reading package.json at run time would break bundlers; the build keeps this in step.
 export const LIBRARY_VERSION = '0.1.0';
@@ -95,11 +124,14 @@ export function fromFetchFailure(operation: PresenceOperation, url: string, erro
   return new PresenceError('network', `${operation}: network failure, ${why} (GET ${url})`, { operation, url }, { cause });
 }
 
-const CREDENTIAL = /\b(auth|signature)=[^&\s'"]*/g;
-
-/** Replaces `auth=` and `signature=` values in any text. */
-export function redactText(text: string): string {
-  return text.replace(CREDENTIAL, '$1=***');
+/** A body over `maxResponseBytes`: permanent (the same request would bring the same body). */
+function tooLarge(operation: PresenceOperation, url: string, maxResponseBytes: number, statusCode: number | undefined): PresenceError {
+  return new PresenceError('malformed-response', `${operation}: the response is larger than ${maxResponseBytes} bytes (maxResponseBytes) (GET ${url})`, {
+    operation,
+    url,
+    maxResponseBytes,
+    ...(statusCode === undefined ? {} : { statusCode }),
+  });
 }
 
 function redactedCause(error: unknown): Error {
@@ -133,6 +165,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   const newAbort = options.fetch === undefined ? defaultAbortController : () => new AbortController();
   const origin = options.origin.replace(/\/+$/, '');
   const requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (typeof maxResponseBytes !== 'number' || !Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+    throw validationError('config', `maxResponseBytes must be a whole number of bytes of at least 1, got ${String(maxResponseBytes)}`);
+  }
   const retryOptions = { ...RETRY_DEFAULTS, ...options.retry };
   const retryConfigs = new Map<number, RetryConfig>();
   const pnsdk = options.pnsdk ?? `rx-presence/${LIBRARY_VERSION}`;
@@ -177,14 +213,19 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     return new Observable<unknown>((subscriber) => {
       const controller = newAbort();
       let settled = false;
+      let status: number | undefined;
       fetchImpl(url, { signal: controller.signal as unknown as AbortSignal, headers })
-        .then(async (res): Promise<RawResponse> => ({
-          status: res.status,
-          statusText: res.statusText,
-          contentType: res.headers.get('content-type') ?? '',
-          retryAfter: res.headers.get('retry-after'),
-          text: await res.text(),
-        }))
+        .then(async (res): Promise<RawResponse> => {
+          status = res.status;
+          return {
+            status: res.status,
+            statusText: res.statusText,
+            contentType: res.headers.get('content-type') ?? '',
+            retryAfter: res.headers.get('retry-after'),
+            // Read incrementally and aborted past the cap: an endless body costs the cap, no more.
+            text: await readCappedText(res, maxResponseBytes, () => controller.abort()),
+          };
+        })
         .then(
           (raw) => {
             settled = true;
@@ -200,7 +241,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
           },
           (error: unknown) => {
             settled = true;
-            subscriber.error(fromFetchFailure(request.operation, safeUrl(), error));
+            subscriber.error(error instanceof BodyTooLarge ? tooLarge(request.operation, safeUrl(), error.maxBytes, status) : fromFetchFailure(request.operation, safeUrl(), error));
           },
         );
       return () => {
@@ -215,6 +256,11 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
             return new PresenceError('timeout', `${request.operation}: no response within ${timeoutMs} ms (GET ${safe})`, { operation: request.operation, url: safe });
           }),
       }),
+      // A server or proxy may echo the request back anywhere: every string of the error is
+      // cleaned of this request's actual credentials, not only the URL we built.
+      catchError((error: unknown) =>
+        throwError(() => redactError(asPresenceError(request.operation, error), secretForms([request.keys.authKey, request.keys.secretKey, query.signature]))),
+      ),
     );
   };
 
