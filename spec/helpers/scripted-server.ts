@@ -6,7 +6,8 @@ export type Script = (req: IncomingMessage, res: ServerResponse, socket: Socket)
 
 /**
  * A small programmable HTTP server on 127.0.0.1 for failure cases the emulator should never
- * produce on its own (HTML pages, truncated JSON, resets, hangs). Counts requests and closes.
+ * produce on its own (HTML pages, truncated JSON, resets, hangs). Counts requests, and records
+ * those whose connection closed before their answer was finished (`closedRequests`).
  */
 export async function scriptedServer(script: Script) {
   const sockets = new Set<Socket>();
@@ -14,7 +15,11 @@ export async function scriptedServer(script: Script) {
   let hits = 0;
   const server = createServer((req, res) => {
     hits += 1;
-    req.socket.on('close', () => closedRequests.push(req.url ?? ''));
+    // A connection dropped before the answer was finished: what an abort looks like from here.
+    // Removed once answered, so keep-alive sockets do not collect one listener per request.
+    const onClose = () => closedRequests.push(req.url ?? '');
+    req.socket.on('close', onClose);
+    res.on('finish', () => req.socket.off('close', onClose));
     script(req, res, req.socket);
   });
   server.on('connection', (socket) => {
