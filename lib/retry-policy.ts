@@ -1,5 +1,11 @@
+/**
+ * The one retry policy: a single backoff formula, and the rxjs `retry()` configs built from it
+ * for the transport (one-shot calls) and for every stream (which call operations with one attempt
+ * and own their retries). Neutral ground: the transport and the streams both import it, neither
+ * imports the other.
+ */
 import { throwError, timer, type Observable, type RetryConfig } from 'rxjs';
-import { isPresenceError, isRetryable } from '../errors';
+import { isRetryable, type PresenceError } from './errors';
 
 /**
  * How transient failures (network, timeout, 429, 5xx) are retried. 4xx, malformed responses and
@@ -37,6 +43,22 @@ export interface RetryOptions {
  */
 export const RETRY_DEFAULTS: Required<RetryOptions> = { attempts: 3, baseDelayMs: 250, maxDelayMs: 10_000, jitter: true };
 
+/** One use of the policy: the backoff, and how many tries (default: until it succeeds). */
+export interface Backoff {
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly jitter: boolean;
+  /** Total tries including the first. Default: unbounded (the loops retry until they succeed). */
+  readonly attempts?: number;
+  /**
+   * Wait what a `Retry-After` says (capped by `maxDelayMs`). Default true; the heartbeat loop and
+   * `events$` keep their own cadence, as they always have.
+   */
+  readonly honorRetryAfter?: boolean;
+  /** Start the count over after a value (a long-lived stream's reconnects). */
+  readonly resetOnSuccess?: boolean;
+}
+
 /**
  * The delay before retry number `retry` (1-based): `Retry-After` when the service sent one,
  * else exponential backoff, capped, optionally jittered.
@@ -46,26 +68,31 @@ export const RETRY_DEFAULTS: Required<RetryOptions> = { attempts: 3, baseDelayMs
  * backoffDelay(3, { ...RETRY_DEFAULTS, jitter: false }); // 1000
  * ```
  */
-export function backoffDelay(retry: number, options: Required<RetryOptions>, retryAfterSeconds?: number): number {
-  if (retryAfterSeconds !== undefined) return Math.min(options.maxDelayMs, retryAfterSeconds * 1000);
-  const exponential = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (retry - 1));
-  return options.jitter ? exponential / 2 + Math.random() * (exponential / 2) : exponential;
+export function backoffDelay(retry: number, backoff: Backoff, retryAfterSeconds?: number): number {
+  if (retryAfterSeconds !== undefined) return Math.min(backoff.maxDelayMs, retryAfterSeconds * 1000);
+  const exponential = Math.min(backoff.maxDelayMs, backoff.baseDelayMs * 2 ** (retry - 1));
+  return backoff.jitter ? exponential / 2 + Math.random() * (exponential / 2) : exponential;
 }
 
 /**
- * A config for rxjs `retry()` that retries only transient failures, with {@link backoffDelay}.
+ * A config for rxjs `retry()` that retries only transient failures, waiting {@link backoffDelay}.
+ * `onRetry` hears of each retry before its wait (the heartbeat loop reports it as an event).
  *
  * @example
  * ```ts
  * request$.pipe(retry(retryConfig({ attempts: 3, baseDelayMs: 100, maxDelayMs: 1000, jitter: false })));
  * ```
  */
-export function retryConfig(options: Required<RetryOptions>): RetryConfig {
+export function retryConfig(backoff: Backoff, onRetry?: (error: PresenceError, retry: number, delayMs: number) => void): RetryConfig {
   return {
-    count: Math.max(0, options.attempts - 1),
-    delay: (error: unknown, retry: number): Observable<number> =>
-      isRetryable(error)
-        ? timer(backoffDelay(retry, options, isPresenceError(error) ? error.details.retryAfter : undefined))
-        : throwError(() => error),
+    count: backoff.attempts === undefined ? Infinity : Math.max(0, backoff.attempts - 1),
+    resetOnSuccess: backoff.resetOnSuccess ?? false,
+    delay: (error: unknown, retry: number): Observable<number> => {
+      if (!isRetryable(error)) return throwError(() => error);
+      const transient = error as PresenceError;
+      const delayMs = backoffDelay(retry, backoff, backoff.honorRetryAfter === false ? undefined : transient.details.retryAfter);
+      onRetry?.(transient, retry, delayMs);
+      return timer(delayMs);
+    },
   };
 }

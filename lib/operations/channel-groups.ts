@@ -5,10 +5,10 @@ import type { KeysetChoice } from '../keyset';
 import { paths } from '../transport/paths';
 import type { ChannelGroupChangeResult, ChannelGroupChannels, ChannelGroupList } from '../types';
 import { checkName, names } from '../validate';
-import { callOperation, type PresenceContext } from './context';
+import { callOperation, type OperationContext } from './context';
 
 function changeChannels(
-  context: PresenceContext,
+  context: OperationContext,
   operation: PresenceOperation,
   param: 'add' | 'remove',
   group: string,
@@ -33,17 +33,17 @@ function changeChannels(
 /**
  * Adds channels to a group (created on first use). Cold; emits once.
  */
-export function addChannels(context: PresenceContext, group: string, channels: Iterable<string>, options: KeysetChoice = {}) {
+export function addChannels(context: OperationContext, group: string, channels: Iterable<string>, options: KeysetChoice = {}) {
   return changeChannels(context, 'addChannels', 'add', group, channels, options);
 }
 
 /** Removes channels from a group. Cold; emits once. */
-export function removeChannels(context: PresenceContext, group: string, channels: Iterable<string>, options: KeysetChoice = {}) {
+export function removeChannels(context: OperationContext, group: string, channels: Iterable<string>, options: KeysetChoice = {}) {
   return changeChannels(context, 'removeChannels', 'remove', group, channels, options);
 }
 
 /** Lists a group's channels; an unknown group has none. Cold; emits once. */
-export function listChannels(context: PresenceContext, group: string, options: KeysetChoice = {}): Observable<ChannelGroupChannels> {
+export function listChannels(context: OperationContext, group: string, options: KeysetChoice = {}): Observable<ChannelGroupChannels> {
   const operation = 'listChannels';
   return callOperation(
     context,
@@ -59,7 +59,7 @@ export function listChannels(context: PresenceContext, group: string, options: K
 }
 
 /** Lists the keyset's groups. Cold; emits once. */
-export function listGroups(context: PresenceContext, options: KeysetChoice = {}): Observable<ChannelGroupList> {
+export function listGroups(context: OperationContext, options: KeysetChoice = {}): Observable<ChannelGroupList> {
   const operation = 'listGroups';
   return callOperation(
     context,
@@ -74,7 +74,7 @@ export function listGroups(context: PresenceContext, options: KeysetChoice = {})
 }
 
 /** Deletes a group. Cold; emits once. */
-export function deleteGroup(context: PresenceContext, group: string, options: KeysetChoice = {}): Observable<ChannelGroupChangeResult> {
+export function deleteGroup(context: OperationContext, group: string, options: KeysetChoice = {}): Observable<ChannelGroupChangeResult> {
   const operation = 'deleteGroup';
   return callOperation(
     context,

@@ -8,26 +8,33 @@ import { redactError, secretForms } from '../transport/redact';
 import type { PresenceRequest, RequestKeys, Transport } from '../transport/types';
 
 /**
- * What every operation needs: a transport and the keysets. The `Presence` client holds one, as
- * `presence.context`; {@link endHeartbeats} and `leaveOnExit` (`rx-presence/node`) take it so they can reach the
- * client's `heartbeat$` loops, which are kept per context.
+ * What every one-shot operation needs: a transport and the keysets. A {@link PresenceContext}
+ * (`presence.context`) is one; so is any object with these two members.
  *
  * @example
  * ```ts
- * import { Presence, Keyset, endHeartbeats, type PresenceContext } from 'rx-presence';
+ * import { hereNow, Keyset, KeysetStore, type OperationContext } from 'rx-presence';
+ * import { of } from 'rxjs';
  *
- * const presence = new Presence({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
- * const context: PresenceContext = presence.context;
- * console.log(context.keysets.names());
- * // Output: [ 'default' ]
- * await endHeartbeats(context); // no heartbeat$ running: resolves at once
+ * const context: OperationContext = {
+ *   keysets: new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me' })),
+ *   transport: () => of({ status: 200, occupancy: 0 }),
+ * };
+ * hereNow(context, { channels: ['lobby'] }).subscribe((r) => console.log(r.totalOccupancy));
+ * // Output: 0
  * ```
  */
-export interface PresenceContext {
+export interface OperationContext {
   /** Sends each request; the client's fetch transport, or the one given in `PresenceOptions`. */
   readonly transport: Transport;
   /** The keysets calls pick from with `keyset` / `using`. */
   readonly keysets: KeysetStore;
+}
+
+/** Knobs the streams set on the requests they make: one attempt (they retry themselves), a shorter timeout. */
+export interface RequestTuning {
+  readonly attempts?: number;
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -37,7 +44,7 @@ export interface PresenceContext {
  * mapping needs).
  */
 export function callOperation<W, A, M = undefined>(
-  context: PresenceContext,
+  context: OperationContext,
   operation: PresenceOperation,
   choice: KeysetChoice,
   prepare: (keys: RequestKeys) => Pick<PresenceRequest, 'path' | 'query' | 'timeoutMs' | 'attempts'> & { readonly meta?: M },
@@ -52,7 +59,7 @@ export function callOperation<W, A, M = undefined>(
 }
 
 /** Sends a built request and decodes the answer: the part of {@link callOperation} after validation. */
-export function sendRequest<W, A>(context: PresenceContext, request: PresenceRequest, codec: t.Decoder<unknown, W>, toResult: (wire: W) => A): Observable<A> {
+export function sendRequest<W, A>(context: OperationContext, request: PresenceRequest, codec: t.Decoder<unknown, W>, toResult: (wire: W) => A): Observable<A> {
   // The operation's own parameters only: credentials are added (and redacted) by the transport.
   const query = canonicalQuery(request.query);
   return context.transport(request).pipe(

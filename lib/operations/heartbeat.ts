@@ -4,7 +4,7 @@ import type { KeysetChoice } from '../keyset';
 import { groupQuery, paths } from '../transport/paths';
 import type { HeartbeatResult, PresenceState } from '../types';
 import { heartbeatSeconds, perChannelStateJson, targets } from '../validate';
-import { callOperation, type PresenceContext } from './context';
+import { callOperation, type OperationContext, type RequestTuning } from './context';
 
 /**
  * The service's default presence timeout, in seconds: what `heartbeat` is when left out.
@@ -39,15 +39,9 @@ export interface AnnounceHeartbeatOptions extends KeysetChoice {
   readonly state?: Readonly<Record<string, PresenceState>>;
 }
 
-/** Internal knobs the streams use (no retry in the transport; they retry themselves). */
-export interface RequestTuning {
-  readonly attempts?: number;
-  readonly timeoutMs?: number;
-}
-
 /** Announces presence once. Cold; emits once. See `Presence.announceHeartbeat`. */
 export function announceHeartbeat(
-  context: PresenceContext,
+  context: OperationContext,
   options: AnnounceHeartbeatOptions = {},
   tuning: RequestTuning = {},
 ): Observable<HeartbeatResult> {

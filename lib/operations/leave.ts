@@ -4,8 +4,7 @@ import type { KeysetChoice } from '../keyset';
 import { groupQuery, paths } from '../transport/paths';
 import type { LeaveResult } from '../types';
 import { targets } from '../validate';
-import { callOperation, type PresenceContext } from './context';
-import type { RequestTuning } from './heartbeat';
+import { callOperation, type OperationContext, type RequestTuning } from './context';
 
 /**
  * Options of `presence.announceLeave()`.
@@ -23,7 +22,7 @@ export interface AnnounceLeaveOptions extends KeysetChoice {
 }
 
 /** Announces that we left, at once. Cold; emits once. See `Presence.announceLeave`. */
-export function announceLeave(context: PresenceContext, options: AnnounceLeaveOptions = {}, tuning: RequestTuning = {}): Observable<LeaveResult> {
+export function announceLeave(context: OperationContext, options: AnnounceLeaveOptions = {}, tuning: RequestTuning = {}): Observable<LeaveResult> {
   const operation = 'leave';
   return callOperation(
     context,

@@ -5,7 +5,7 @@ import type { KeysetChoice } from '../keyset';
 import { groupQuery, paths } from '../transport/paths';
 import type { GetUserStateResult, PresenceState, SetUserStateResult } from '../types';
 import { stateJson, targets, userId } from '../validate';
-import { callOperation, type PresenceContext } from './context';
+import { callOperation, type OperationContext } from './context';
 
 /**
  * Options of `presence.setState()`.
@@ -40,7 +40,7 @@ export interface GetStateOptions extends KeysetChoice {
 }
 
 /** Sets our state on channels and groups. Cold; emits once. See `Presence.setState`. */
-export function setState(context: PresenceContext, state: PresenceState, options: SetStateOptions = {}): Observable<SetUserStateResult> {
+export function setState(context: OperationContext, state: PresenceState, options: SetStateOptions = {}): Observable<SetUserStateResult> {
   const operation = 'setState';
   return callOperation(
     context,
@@ -76,7 +76,7 @@ function stateByChannel(body: GetStateBody, requested: readonly string[], single
 }
 
 /** Reads a user's state on channels and groups. Cold; emits once. See `Presence.getState`. */
-export function getState(context: PresenceContext, options: GetStateOptions = {}): Observable<GetUserStateResult> {
+export function getState(context: OperationContext, options: GetStateOptions = {}): Observable<GetUserStateResult> {
   const operation = 'getState';
   return callOperation(
     context,

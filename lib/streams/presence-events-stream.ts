@@ -19,7 +19,7 @@ import {
 } from 'rxjs';
 import { formatIssues, toIssues } from '../codecs/report';
 import { asPresenceError, validationError } from '../errors';
-import type { PresenceContext } from '../operations/context';
+import type { PresenceContext } from '../presence-context';
 import { StateInfo } from '../operations/here-now';
 import type { PresenceEvent } from '../types';
 import { diffOccupancy } from './diff-occupancy';

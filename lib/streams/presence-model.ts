@@ -31,11 +31,6 @@ export class PresenceModel {
     return { channelName: channel, count: uuids.size, uuids };
   }
 
-  /** The channels we know about. */
-  channels(): string[] {
-    return [...this.#channels.keys()];
-  }
-
   /**
    * Replaces what we know of the snapshot's channels (and, for `channels`, their absence). A
    * channel the snapshot gives a count for but no uuids tells how many, not who: what we know of
@@ -51,11 +46,8 @@ export class PresenceModel {
     }
   }
 
-  /**
-   * Applies one change. Returns the event to emit (or nothing when it changed nothing), and
-   * whether our count now disagrees with the service's.
-   */
-  apply(change: Change): { event?: PresenceEvent; diverged: boolean } {
+  /** Applies one change. Returns the event to emit, or nothing when it changed nothing. */
+  apply(change: Change): PresenceEvent | undefined {
     let uuids = this.#channels.get(change.channel);
     if (uuids === undefined) this.#channels.set(change.channel, (uuids = new Map()));
     const before = uuids.get(change.uuid);
@@ -83,7 +75,7 @@ export class PresenceModel {
         break;
       }
     }
-    return event === undefined ? { diverged: uuids.size !== change.occupancy } : { event, diverged: uuids.size !== change.occupancy };
+    return event;
   }
 
   /** Whether our count for a channel disagrees with the service's. */

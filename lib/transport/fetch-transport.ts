@@ -5,7 +5,7 @@ import { canonicalQuery, encodeString, type Query } from './encoding';
 import { BodyTooLarge, readCappedText, type ResponseBodyStream } from './read-body';
 import { redactError, redactText, secretForms } from './redact';
 import { parseResponse, type RawResponse } from './response';
-import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from './retry-policy';
+import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from '../retry-policy';
 import { signV2 } from './signature';
 import type { PresenceRequest, Transport } from './types';
 
