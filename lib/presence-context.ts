@@ -118,12 +118,7 @@ export function presenceContext(options: PresenceOptions = {}): PresenceContext 
   const loops: StreamLoops = { heartbeats: new Map(), polls: new Map() };
   if (options.transport !== undefined) return { transport: options.transport, keysets, loops };
   const retry = { ...RETRY_DEFAULTS, ...options.retry };
-  const transport = createFetchTransport({
-    origin: options.origin ?? DEFAULT_ORIGIN,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-    retry,
-    ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
-  });
+  const { fetch, requestTimeoutMs, maxResponseBytes } = options;
+  const transport = createFetchTransport({ origin: options.origin ?? DEFAULT_ORIGIN, fetch, requestTimeoutMs, retry, maxResponseBytes });
   return { transport, keysets, retry, loops };
 }
