@@ -1,4 +1,5 @@
 import type { PresenceContext } from '../presence-context';
+import { settled } from './shared-loop';
 
 /**
  * Ends every `heartbeat$` of a client and waits (at most `timeoutMs`) until their leaves are
@@ -16,7 +17,7 @@ export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000):
   for (const loop of loops) loop.end();
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
-    Promise.all(loops.map((loop) => loop.settled())),
+    Promise.all(loops.map(settled)),
     new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     }),

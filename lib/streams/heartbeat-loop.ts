@@ -11,7 +11,7 @@ import { announceLeave } from '../operations/leave';
 import type { PresenceContext } from '../presence-context';
 import { retryConfig } from '../retry-policy';
 import type { PresenceState } from '../types';
-import { requestBatches, type RequestBatch } from './request-batches';
+import { pickState, requestBatches, type RequestBatch } from './request-batches';
 import { SharedLoop, type Claim } from './shared-loop';
 
 /** Tries for one leave. */
@@ -50,7 +50,7 @@ export type HeartbeatLoop = SharedLoop<LoopEvent, Membership>;
  * within the service's limits (see {@link requestBatches}), so that merging never makes a valid
  * member fail; a leave goes out, in batches too, only for names no member holds any more.
  */
-export function heartbeatLoop(context: PresenceContext, keyset: Keyset, timing: HeartbeatTiming): HeartbeatLoop {
+export function heartbeatLoop(context: PresenceContext, keyset: Keyset, timing: HeartbeatTiming, onIdle?: () => void): HeartbeatLoop {
   const now = () => asyncScheduler.now();
   // A heartbeat answered later than the next one is due is worth nothing: give up by then.
   const beatTuning = { attempts: 1, timeoutMs: Math.min(timing.intervalMs, MAX_HEARTBEAT_WAIT_MS) };
@@ -70,7 +70,7 @@ export function heartbeatLoop(context: PresenceContext, keyset: Keyset, timing: 
       const channels = batch.channels.filter((name) => loop.holds(name));
       const channelGroups = batch.channelGroups.filter((name) => loop.holds(name, true));
       if (channels.length === 0 && channelGroups.length === 0) return of(undefined);
-      const state = unionState(loop, [...channels, ...channelGroups]);
+      const state = pickState(unionState(loop), [...channels, ...channelGroups]);
       return announceHeartbeat(context, { keyset, channels, channelGroups, heartbeat: timing.heartbeat, ...(state === undefined ? {} : { state }) }, beatTuning);
     }).pipe(
       retry(
@@ -80,6 +80,7 @@ export function heartbeatLoop(context: PresenceContext, keyset: Keyset, timing: 
 
   return new SharedLoop<LoopEvent, Membership>({
     intervalMs: timing.intervalMs,
+    onIdle,
     // One heartbeat for the union: one request per batch; `ok` once every batch has answered.
     round: (loop) =>
       new Observable<LoopEvent>((subscriber) => {
@@ -105,21 +106,11 @@ export function heartbeatLoop(context: PresenceContext, keyset: Keyset, timing: 
   });
 }
 
-/** Every member's state merged, keyed by channel or group; only `names` when given. */
-function unionState(loop: HeartbeatLoop, names?: readonly string[]): Record<string, PresenceState> | undefined {
+/** Every member's state merged, keyed by channel or group. */
+function unionState(loop: HeartbeatLoop): Record<string, PresenceState> | undefined {
   let state: Record<string, PresenceState> | undefined;
   for (const member of loop.claims()) {
     if (member.state !== undefined) state = { ...state, ...member.state };
   }
-  if (state === undefined || names === undefined) return state;
-  const picked: Record<string, PresenceState> = {};
-  let any = false;
-  for (const name of names) {
-    if (Object.prototype.hasOwnProperty.call(state, name)) {
-      // defineProperty: a channel may be called `__proto__`, which plain assignment would swallow.
-      Object.defineProperty(picked, name, { value: state[name], enumerable: true, writable: true, configurable: true });
-      any = true;
-    }
-  }
-  return any ? picked : undefined;
+  return state;
 }

@@ -98,7 +98,7 @@ export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOpt
     return sharedMember(
       context.loops.heartbeats,
       `${keysetId(keyset)}|${heartbeat}|${interval}|${retryDelay}|${leaveTimeout}`,
-      () => heartbeatLoop(context, keyset, timing),
+      (drop) => heartbeatLoop(context, keyset, timing, drop),
       (loop) =>
         new Observable<HeartbeatEvent>((subscriber) => {
           let claimed = false;

@@ -87,7 +87,7 @@ export function hereNow$(context: PresenceContext, options: HereNowStreamOptions
     return sharedMember(
       context.loops.polls,
       key,
-      () => new SharedLoop<CoveredSnapshot>({ intervalMs: interval * 1000, replayLatest: true, round: (loop) => poll(context, keyset, stateInfo, union ? undefined : target, loop) }),
+      (drop) => new SharedLoop<CoveredSnapshot>({ intervalMs: interval * 1000, replayLatest: true, onIdle: drop, round: (loop) => poll(context, keyset, stateInfo, union ? undefined : target, loop) }),
       (loop) =>
         // A union member only sees snapshots that covered its channels, cut down to them.
         union

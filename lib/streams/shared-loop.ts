@@ -8,7 +8,6 @@ import {
   BehaviorSubject,
   buffer,
   catchError,
-  debounceTime,
   defer,
   EMPTY,
   exhaustMap,
@@ -17,7 +16,6 @@ import {
   firstValueFrom,
   mergeMap,
   Observable,
-  ReplaySubject,
   share,
   Subject,
   switchMap,
@@ -45,6 +43,8 @@ export interface SharedLoopOptions<T, C extends Claim> {
   readonly release?: (names: Claim) => Observable<unknown>;
   /** A member that joins later gets the latest value at once (polls). */
   readonly replayLatest?: boolean;
+  /** Called when the last claim has gone and every release is done: the loop can be dropped. */
+  readonly onIdle?: () => void;
 }
 
 /**
@@ -73,22 +73,31 @@ export class SharedLoop<T, C extends Claim = Claim> {
   // Releases not yet done: scheduled, or in flight.
   readonly #pending = new BehaviorSubject(0);
   readonly #releases: boolean;
+  readonly #onIdle: (() => void) | undefined;
+  /** How many releases are not done yet (scheduled, or in flight); see {@link settled}. */
+  readonly pending$: Observable<number> = this.#pending;
   /** The shared rounds; subscribing to it holds nothing (see {@link SharedLoop.member}). */
   readonly rounds$: Observable<T>;
 
   constructor(options: SharedLoopOptions<T, C>) {
     const own$ = this.#restart.pipe(switchMap(() => timer(0, options.intervalMs).pipe(exhaustMap(() => defer(() => options.round(this))))));
-    this.rounds$ = this.#source.pipe(
+    const shared$ = this.#source.pipe(
       switchMap((source) => source ?? own$),
       takeUntil(this.#end),
-      share(options.replayLatest ? { connector: () => new ReplaySubject<T>(1) } : {}),
+      // Replaying the latest round: a BehaviorSubject whose `undefined` start is filtered out does
+      // what a ReplaySubject(1) does, and a page bundles one kind of subject less.
+      share<T | undefined>(options.replayLatest ? { connector: () => new BehaviorSubject<T | undefined>(undefined) } : {}),
     );
+    this.rounds$ = options.replayLatest ? shared$.pipe(filter((round): round is T => round !== undefined)) : (shared$ as Observable<T>);
     const { release } = options;
+    this.#onIdle = options.onIdle;
     this.#releases = release !== undefined;
     if (release === undefined) return;
     this.#released
       .pipe(
-        buffer(this.#released.pipe(debounceTime(0))),
+        // The releases of one task together: the buffer closes once a 0 ms timer, restarted by
+        // every release, goes off (a debounce made of operators the loop already uses).
+        buffer(this.#released.pipe(switchMap(() => timer(0)))),
         mergeMap((claims) => {
           const names = {
             channels: unheld(claims, 'channels', this.#channels),
@@ -98,7 +107,10 @@ export class SharedLoop<T, C extends Claim = Claim> {
           const skip = this.following || names.channels.length + names.channelGroups.length === 0;
           return (skip ? EMPTY : release(names)).pipe(
             catchError(() => EMPTY),
-            finalize(() => this.#pending.next(this.#pending.value - claims.length)),
+            finalize(() => {
+              this.#pending.next(this.#pending.value - claims.length);
+              if (this.idle) this.#onIdle?.();
+            }),
           );
         }),
       )
@@ -132,9 +144,10 @@ export class SharedLoop<T, C extends Claim = Claim> {
       if (!this.#claims.delete(claim)) return;
       const channels = this.#channels.remove(claim.channels);
       const channelGroups = this.#groups.remove(claim.channelGroups);
-      if (!this.#releases || channels.length + channelGroups.length === 0) return;
-      this.#pending.next(this.#pending.value + 1);
-      this.#released.next({ channels, channelGroups });
+      if (this.#releases && channels.length + channelGroups.length > 0) {
+        this.#pending.next(this.#pending.value + 1);
+        this.#released.next({ channels, channelGroups });
+      } else if (this.idle) this.#onIdle?.();
     };
   }
 
@@ -180,36 +193,42 @@ export class SharedLoop<T, C extends Claim = Claim> {
   get idle(): boolean {
     return this.#claims.size === 0 && this.#pending.value === 0;
   }
+}
 
-  /** Resolves when every release so far is done. */
-  settled(): Promise<unknown> {
-    return firstValueFrom(this.#pending.pipe(filter((pending) => pending === 0)));
-  }
+/**
+ * Resolves when every release of `loop` so far is done (a free function, so that only what
+ * waits for it, `endHeartbeats`, bundles the promise).
+ */
+export function settled(loop: { readonly pending$: Observable<number> }): Promise<unknown> {
+  return firstValueFrom(loop.pending$.pipe(filter((pending) => pending === 0)));
 }
 
 /**
  * A member of the loop under `key` in a client's `registry`, made by `create` on first use and
- * dropped once idle after its last member's teardown (and its releases), so that nothing
- * outlives its subscribers. `use` builds the member's stream from the loop.
+ * dropped once idle (its last member gone, its releases done), so that nothing outlives its
+ * subscribers. `create` gets the callback that drops it, for the loop's `onIdle`; `use` builds
+ * the member's stream from the loop.
  */
-export function sharedMember<L extends { readonly idle: boolean; settled(): Promise<unknown> }, R>(
+export function sharedMember<L extends { readonly idle: boolean }, R>(
   registry: Map<string, L>,
   key: string,
-  create: () => L,
+  create: (drop: () => void) => L,
   use: (loop: L) => Observable<R>,
 ): Observable<R> {
   return new Observable<R>((subscriber) => {
     let loop = registry.get(key);
-    if (loop === undefined) registry.set(key, (loop = create()));
+    if (loop === undefined) {
+      const made: L = create(() => {
+        if (registry.get(key) === made) registry.delete(key);
+      });
+      registry.set(key, (loop = made));
+    }
     const joined = loop;
     const subscription = use(joined).subscribe(subscriber);
-    const drop = () => {
-      if (joined.idle && registry.get(key) === joined) registry.delete(key);
-    };
     return () => {
       subscription.unsubscribe();
-      if (joined.idle) drop();
-      else void joined.settled().then(drop);
+      // Also for a member that never claimed (its subscriber was done at once).
+      if (joined.idle && registry.get(key) === joined) registry.delete(key);
     };
   });
 }

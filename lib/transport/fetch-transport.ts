@@ -1,5 +1,5 @@
 import { catchError, defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
-import { asPresenceError, PresenceError, validationError, type PresenceOperation } from '../errors';
+import { asPresenceError, PresenceError, validationError, type PresenceErrorCategory, type PresenceOperation } from '../errors';
 import { defaultAbortController, defaultFetch } from './default-fetch';
 import { canonicalQuery, type Query } from './encoding';
 import { BodyTooLarge, readCappedText, type ResponseBodyStream } from './read-body';
@@ -108,15 +108,15 @@ export function redactUrl(path: string, query: Query): string {
 /** Maps what fetch throws (node-fetch `FetchError`, `TypeError`, `AbortError`) to a category. */
 export function fromFetchFailure(operation: PresenceOperation, url: string, error: unknown): PresenceError {
   const { name, code, message } = (error ?? {}) as { name?: string; code?: string; message?: string };
+  const [category, what]: [PresenceErrorCategory, string] =
+    name === 'AbortError'
+      ? ['cancelled', 'request cancelled']
+      : code === 'ETIMEDOUT' || /timeout/i.test(message ?? '')
+        ? ['timeout', 'timed out']
+        : ['network', `network failure, ${code ?? (message ? message.replace(/https?:\/\/\S+/g, '<url>') : 'unknown failure')}`];
   // fetch implementations put the full URL (credentials included) in their messages: the
   // transport hands on only a redacted copy of the error, its cause included (`redactError`).
-  const cause = error;
-  if (name === 'AbortError') return new PresenceError('cancelled', `${operation}: request cancelled (GET ${url})`, { operation, url }, { cause });
-  if (code === 'ETIMEDOUT' || /timeout/i.test(message ?? '')) {
-    return new PresenceError('timeout', `${operation}: timed out (GET ${url})`, { operation, url }, { cause });
-  }
-  const why = code ?? (message ? message.replace(/https?:\/\/\S+/g, '<url>') : 'unknown failure');
-  return new PresenceError('network', `${operation}: network failure, ${why} (GET ${url})`, { operation, url }, { cause });
+  return new PresenceError(category, `${operation}: ${what} (GET ${url})`, { operation, url }, { cause: error });
 }
 
 /** A body over `maxResponseBytes`: permanent (the same request would bring the same body). */
