@@ -44,7 +44,7 @@ export interface RetryOptions {
 export const RETRY_DEFAULTS: Required<RetryOptions> = { attempts: 3, baseDelayMs: 250, maxDelayMs: 10_000, jitter: true };
 
 /** One use of the policy: the backoff, and how many tries (default: until it succeeds). */
-export interface Backoff {
+interface Backoff {
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
   readonly jitter: boolean;

@@ -14,7 +14,7 @@ import { formatIssues, toIssues } from './report';
  * decodeBody(t.type({ status: t.number }), { status: 200 }, 'heartbeat'); // { status: 200 }
  * ```
  */
-export function decodeBody<A>(codec: t.Decoder<unknown, A>, body: unknown, operation: PresenceOperation, url?: string): A {
+function decodeBody<A>(codec: t.Decoder<unknown, A>, body: unknown, operation: PresenceOperation, url?: string): A {
   const result = codec.decode(body);
   if (isLeft(result)) {
     const issues = toIssues(result.left);

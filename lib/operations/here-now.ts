@@ -99,7 +99,7 @@ function toOccupants(entries: readonly OccupantEntry[] | undefined): Map<string,
 }
 
 /** Maps either wire shape to the domain result. The flat shape names no channel: the request does. */
-export function toHereNowResult(body: HereNowBody, requestedChannel: string | undefined): HereNowResult {
+function toHereNowResult(body: HereNowBody, requestedChannel: string | undefined): HereNowResult {
   if ('payload' in body) {
     const channels = new Map<string, ChannelOccupancy>();
     for (const [channelName, entry] of Object.entries(body.payload.channels)) {

@@ -6,7 +6,7 @@ import type { PresenceState } from '../types';
 import { callOperation, type OperationContext, type RequestTuning } from './context';
 
 /** One subscribe request: already validated names (presence channels end in `-pnpres`). */
-export interface SubscribeRequest {
+interface SubscribeRequest {
   readonly keyset: Keyset;
   readonly channels: readonly string[];
   readonly channelGroups: readonly string[];

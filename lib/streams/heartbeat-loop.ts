@@ -26,12 +26,12 @@ export interface Membership extends Claim {
 }
 
 /** What the loop emits for the union; each member adds its own channels and groups. */
-export type LoopEvent =
+type LoopEvent =
   | { readonly type: 'ok'; readonly timestamp: number }
   | { readonly type: 'failed'; readonly timestamp: number; readonly error: PresenceError; readonly attempt: number; readonly retryInMs: number };
 
 /** Timing of one loop; every member of a loop shares it. */
-export interface HeartbeatTiming {
+interface HeartbeatTiming {
   /** Presence timeout sent as `heartbeat`, seconds. */
   readonly heartbeat: number;
   /** Cadence, milliseconds. */

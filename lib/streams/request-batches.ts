@@ -8,7 +8,7 @@ import type { PresenceState } from '../types';
 import { MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES, MAX_STATE_BYTES } from '../validate';
 
 /** The limits one request must stay within. */
-export interface RequestLimits {
+interface RequestLimits {
   /** Channels plus groups. */
   readonly names: number;
   /** Bytes of the URI left for names and state, after the fixed parts and the credentials. */
@@ -32,7 +32,7 @@ const URI_HEADROOM = 4 * 1024;
  * requestBatches(channels, groups, state, { ...SERVICE_LIMITS, names: 100 });
  * ```
  */
-export const SERVICE_LIMITS: RequestLimits = {
+const SERVICE_LIMITS: RequestLimits = {
   names: MAX_CHANNELS_PER_REQUEST,
   uriBytes: MAX_REQUEST_URI_BYTES - URI_HEADROOM,
   stateBytes: MAX_STATE_BYTES,

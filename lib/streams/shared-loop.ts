@@ -30,7 +30,7 @@ export interface Claim {
 }
 
 /** What a {@link SharedLoop} does: its round, its cadence, and what it does with released names. */
-export interface SharedLoopOptions<T, C extends Claim> {
+interface SharedLoopOptions<T, C extends Claim> {
   /** Milliseconds between rounds. */
   readonly intervalMs: number;
   /** One round over what the loop holds now; whatever it emits goes to every member. */

@@ -106,7 +106,7 @@ export function redactUrl(path: string, query: Query): string {
 }
 
 /** Maps what fetch throws (node-fetch `FetchError`, `TypeError`, `AbortError`) to a category. */
-export function fromFetchFailure(operation: PresenceOperation, url: string, error: unknown): PresenceError {
+function fromFetchFailure(operation: PresenceOperation, url: string, error: unknown): PresenceError {
   const { name, code, message } = (error ?? {}) as { name?: string; code?: string; message?: string };
   const [category, what]: [PresenceErrorCategory, string] =
     name === 'AbortError'

@@ -33,7 +33,7 @@ export type ResponseBodyStream =
   | AsyncIterable<Uint8Array | string>;
 
 /** What {@link readCappedText} needs of a response. */
-export interface CappedSource {
+interface CappedSource {
   readonly headers: { get(name: string): string | null };
   readonly body?: ResponseBodyStream | null;
   text(): Promise<string>;
