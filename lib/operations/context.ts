@@ -3,9 +3,11 @@ import type * as t from 'io-ts';
 import { decodeWith } from '../codecs/decode';
 import { asPresenceError, type PresenceOperation } from '../errors';
 import type { KeysetChoice, KeysetStore } from '../keyset';
-import { canonicalQuery } from '../transport/encoding';
+import { canonicalQuery, type Query } from '../transport/encoding';
+import { groupQuery } from '../transport/paths';
 import { redactError, secretForms } from '../transport/redact';
 import type { PresenceRequest, RequestKeys, Transport } from '../transport/types';
+import { targets, type Targets } from '../validate';
 
 /**
  * What every one-shot operation needs: a transport and the keysets. A {@link PresenceContext}
@@ -47,7 +49,7 @@ export function callOperation<W, A, M = undefined>(
   context: OperationContext,
   operation: PresenceOperation,
   choice: KeysetChoice,
-  prepare: (keys: RequestKeys) => Pick<PresenceRequest, 'path' | 'query' | 'timeoutMs' | 'attempts'> & { readonly meta?: M },
+  prepare: (keys: RequestKeys) => Prepared<M>,
   codec: t.Decoder<unknown, W>,
   toResult: (wire: W, meta: M) => A,
 ): Observable<A> {
@@ -56,6 +58,29 @@ export function callOperation<W, A, M = undefined>(
     const { meta, ...fields } = prepare(keys);
     return sendRequest(context, { operation, keys, ...fields }, codec, (wire) => toResult(wire, meta as M));
   });
+}
+
+/** The part of a request an operation prepares; `meta` carries what its mapping needs. */
+type Prepared<M> = Pick<PresenceRequest, 'path' | 'query' | 'timeoutMs' | 'attempts'> & { readonly meta?: M };
+
+/**
+ * {@link callOperation} for a call on channels and groups (at least one of them): `prepare` gets
+ * them checked, and the groups go into the query as `channel-group`.
+ */
+export function callOnTargets<W, A, M = undefined>(
+  context: OperationContext,
+  operation: PresenceOperation,
+  options: KeysetChoice & { readonly channels?: Iterable<string>; readonly channelGroups?: Iterable<string> },
+  prepare: (keys: RequestKeys, target: Targets) => Omit<Prepared<M>, 'query'> & { readonly query?: Query },
+  codec: t.Decoder<unknown, W>,
+  toResult: (wire: W, meta: M) => A,
+): Observable<A> {
+  const withTargets = (keys: RequestKeys) => {
+    const target = targets(operation, options, true);
+    const prepared = prepare(keys, target);
+    return { ...prepared, query: { ...prepared.query, ...groupQuery(target.channelGroups) } };
+  };
+  return callOperation(context, operation, options, withTargets, codec, toResult);
 }
 
 /** Sends a built request and decodes the answer: the part of {@link callOperation} after validation. */

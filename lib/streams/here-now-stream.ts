@@ -1,8 +1,7 @@
 import { catchError, defer, EMPTY, filter, from, identity, map, mergeMap, type Observable, retry, scan, throwError } from 'rxjs';
 import { isRetryable, validationError } from '../errors';
 import type { Keyset } from '../keyset';
-import type { KeysetChoice } from '../keyset';
-import { checkStateInfo, hereNowWith, type StateInfo } from '../operations/here-now';
+import { checkStateInfo, hereNowWith, type HereNowOptions, type StateInfo } from '../operations/here-now';
 import type { PresenceContext } from '../presence-context';
 import { retryConfig } from '../retry-policy';
 import type { ChannelOccupancy, HereNowResult } from '../types';
@@ -32,13 +31,7 @@ export const MIN_POLL_INTERVAL = 3;
  * const options: HereNowStreamOptions = { channels: ['lobby'], stateInfo: StateInfo.all, interval: 5 };
  * ```
  */
-export interface HereNowStreamOptions extends KeysetChoice {
-  /** Channels to watch. With no channels and no groups, the whole keyset. */
-  readonly channels?: Iterable<string>;
-  /** Channel groups to watch (their member channels are reported). */
-  readonly channelGroups?: Iterable<string>;
-  /** Default {@link StateInfo.onlyUUIDs}. */
-  readonly stateInfo?: StateInfo;
+export interface HereNowStreamOptions extends Pick<HereNowOptions, 'keyset' | 'using' | 'channels' | 'channelGroups' | 'stateInfo'> {
   /** Seconds between polls, at least 3 (the service's cache). Default 10. */
   readonly interval?: number;
 }
