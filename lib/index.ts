@@ -48,7 +48,7 @@ export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions
 export { jsonEqual } from './streams/json-equal';
 export { endHeartbeats } from './streams/end-heartbeats';
 export { toIssues, formatIssues } from './codecs/report';
-export { decodeWith } from './codecs/decode';
+export { decodeWith } from './operations/decode-with';
 export * as codecs from './codecs/bodies';
 export { createFetchTransport, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike, type FetchTransportOptions } from './transport/fetch-transport';
 export type { ResponseBodyStream } from './transport/read-body';

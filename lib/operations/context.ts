@@ -1,6 +1,6 @@
 import { catchError, defer, map, type Observable, throwError } from 'rxjs';
 import type * as t from 'io-ts';
-import { decodeWith } from '../codecs/decode';
+import { decodeWith } from './decode-with';
 import { asPresenceError, type PresenceOperation } from '../errors';
 import type { KeysetChoice, KeysetStore } from '../keyset';
 import { canonicalQuery, type Query } from '../transport/encoding';
