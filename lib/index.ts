@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { Presence, type ChannelGroups } from './presence';
-export { presenceContext, DEFAULT_ORIGIN, type PresenceOptions, type PresenceContext, type StreamLoops } from './presence-context';
+export { presenceContext, DEFAULT_ORIGIN, type PresenceOptions, type PresenceContext } from './presence-context';
 export { Keyset, KeysetStore, UserId, type KeysetInit, type KeysetChoice } from './keyset';
 export {
   PresenceError,

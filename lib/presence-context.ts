@@ -54,14 +54,7 @@ export interface PresenceOptions {
  * The loops a client's streams share among their subscribers, by keyset and options. Each is
  * made by its first subscriber and dropped once its last one is gone (and, for heartbeats, once
  * its leaves are answered): nothing outlives the subscriptions that use it, and two clients never
- * share one.
- *
- * @example
- * ```ts
- * const sub = presence.heartbeat$({ channels: ['lobby'] }).subscribe();
- * console.log(presence.context.loops.heartbeats.size);
- * // Output: 1
- * ```
+ * share one. Internal: `endHeartbeats` and `leaveOnExit` reach the heartbeat loops through it.
  */
 export interface StreamLoops {
   /** The `heartbeat$` loops: one per keyset and timing. */
@@ -93,7 +86,11 @@ export interface PresenceContext extends OperationContext {
    * options: that one retries as it pleases.
    */
   readonly retry?: Required<RetryOptions>;
-  /** The loops the client's streams share. */
+  /**
+   * The loops the client's streams share (see `ARCHITECTURE.md`, Shared loops).
+   *
+   * @internal
+   */
   readonly loops: StreamLoops;
 }
 
