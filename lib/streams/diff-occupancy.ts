@@ -53,7 +53,7 @@ export const EMPTY_HERE_NOW: HereNowResult = Object.freeze({
  * An occupancy-only answer (a count but no uuids) says how many, not who. Diffing it would turn
  * everyone into a leave, or everyone into a join on the way back, so such a channel is skipped.
  */
-function isOccupancyOnly(channel: ChannelOccupancy): boolean {
+export function isOccupancyOnly(channel: ChannelOccupancy): boolean {
   return channel.count > 0 && channel.uuids.size === 0;
 }
 

@@ -1,4 +1,5 @@
 import type { ChannelOccupancy, HereNowResult, OccupantInfo, PresenceEvent } from '../types';
+import { isOccupancyOnly } from './diff-occupancy';
 import { jsonEqual } from './json-equal';
 
 /** What one subscribe event says happened to one uuid. */
@@ -39,10 +40,10 @@ export class PresenceModel {
   reset(snapshot: HereNowResult, channels: readonly string[] = []): void {
     for (const channel of channels) {
       const occupancy = snapshot.channels.get(channel);
-      if (occupancy === undefined || !isCountOnly(occupancy) || !this.#channels.has(channel)) this.#channels.set(channel, new Map());
+      if (occupancy === undefined || !isOccupancyOnly(occupancy) || !this.#channels.has(channel)) this.#channels.set(channel, new Map());
     }
     for (const [name, occupancy] of snapshot.channels) {
-      if (!isCountOnly(occupancy)) this.#channels.set(name, new Map(occupancy.uuids));
+      if (!isOccupancyOnly(occupancy)) this.#channels.set(name, new Map(occupancy.uuids));
     }
   }
 
@@ -82,10 +83,6 @@ export class PresenceModel {
   diverges(channel: string, occupancy: number): boolean {
     return (this.#channels.get(channel)?.size ?? 0) !== occupancy;
   }
-}
-
-function isCountOnly(channel: ChannelOccupancy): boolean {
-  return channel.count > 0 && channel.uuids.size === 0;
 }
 
 function withState<E extends PresenceEvent>(event: E, occupant: OccupantInfo): E {
