@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { Presence, type ChannelGroups } from './presence';
-export { presenceContext, DEFAULT_ORIGIN, type PresenceOptions } from './presence-context';
+export { presenceContext, DEFAULT_ORIGIN, type PresenceOptions, type PresenceContext } from './presence-context';
 export { Keyset, KeysetStore, UserId, type KeysetInit, type KeysetChoice } from './keyset';
 export {
   PresenceError,
@@ -35,7 +35,7 @@ export type {
 } from './types';
 export { hereNow, StateInfo, HERE_NOW_PAGE_LIMIT, MAX_PAGED_OCCUPANTS, type HereNowOptions } from './operations/here-now';
 export type { WhereNowOptions } from './operations/where-now';
-export type { PresenceContext } from './operations/context';
+export type { OperationContext } from './operations/context';
 export { DEFAULT_PRESENCE_TIMEOUT, type AnnounceHeartbeatOptions } from './operations/heartbeat';
 export type { AnnounceLeaveOptions } from './operations/leave';
 export type { SetStateOptions, GetStateOptions } from './operations/state';
@@ -43,16 +43,16 @@ export type { HeartbeatEvent, HeartbeatEventBase } from './streams/heartbeat-eve
 export { heartbeat$, MIN_HEARTBEAT_INTERVAL, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
 export { events$, MIN_IDLE_POLL_GAP_MS, type EventsOptions } from './streams/events-stream';
 export { MIN_POLL_INTERVAL, type HereNowStreamOptions } from './streams/here-now-stream';
-export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions, type SubscribeSource } from './streams/presence-events';
+export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOptions, type SubscribeSource } from './streams/presence-events-stream';
 export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions } from './streams/diff-occupancy';
 export { jsonEqual } from './streams/json-equal';
 export { endHeartbeats } from './streams/end-heartbeats';
 export { toIssues, formatIssues } from './codecs/report';
-export { decodeWith } from './codecs/decode';
+export { decodeWith } from './operations/decode-with';
 export * as codecs from './codecs/bodies';
 export { createFetchTransport, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike, type FetchTransportOptions } from './transport/fetch-transport';
 export type { ResponseBodyStream } from './transport/read-body';
-export { RETRY_DEFAULTS, type RetryOptions } from './transport/retry-policy';
+export { RETRY_DEFAULTS, type RetryOptions } from './retry-policy';
 export type { Transport, PresenceRequest, RequestKeys } from './transport/types';
 export { encodeString, type Query } from './transport/encoding';
 export { signV2, type SignatureInput } from './transport/signature';

@@ -92,29 +92,18 @@ export class Keyset {
 
   /** This keyset with another user id (the rest unchanged). */
   withUserId(userId: UserId | string): Keyset {
-    return new Keyset({ ...this.toInit(), userId });
+    return new Keyset({ ...this.toRequestKeys(), userId });
   }
 
   /** The keys in the shape the transport takes. */
   toRequestKeys(): RequestKeys {
-    return {
-      subscribeKey: this.subscribeKey,
-      userId: this.userId.value,
-      ...(this.publishKey === undefined ? {} : { publishKey: this.publishKey }),
-      ...(this.#secretKey === undefined ? {} : { secretKey: this.#secretKey }),
-      ...(this.#authKey === undefined ? {} : { authKey: this.#authKey }),
-    };
+    return withoutUndefined({ subscribeKey: this.subscribeKey, userId: this.userId.value, publishKey: this.publishKey, secretKey: this.#secretKey, authKey: this.#authKey });
   }
 
   /** What `JSON.stringify` sees: the public fields, with `secretKey` and `authKey` as `***`. */
   toJSON(): Record<string, unknown> {
-    return {
-      subscribeKey: this.subscribeKey,
-      ...(this.publishKey === undefined ? {} : { publishKey: this.publishKey }),
-      userId: this.userId.value,
-      ...(this.#secretKey === undefined ? {} : { secretKey: '***' }),
-      ...(this.#authKey === undefined ? {} : { authKey: '***' }),
-    };
+    const mask = (secret: string | undefined) => (secret === undefined ? undefined : '***');
+    return withoutUndefined({ subscribeKey: this.subscribeKey, publishKey: this.publishKey, userId: this.userId.value, secretKey: mask(this.#secretKey), authKey: mask(this.#authKey) });
   }
 
   /** What `console.log` and `util.inspect` print: as {@link Keyset.toJSON}, on one line. */
@@ -122,16 +111,11 @@ export class Keyset {
     const fields = Object.entries(this.toJSON()).map(([k, v]) => `${k}: '${String(v)}'`);
     return `Keyset { ${fields.join(', ')} }`;
   }
+}
 
-  private toInit(): KeysetInit {
-    return {
-      subscribeKey: this.subscribeKey,
-      userId: this.userId,
-      ...(this.publishKey === undefined ? {} : { publishKey: this.publishKey }),
-      ...(this.#secretKey === undefined ? {} : { secretKey: this.#secretKey }),
-      ...(this.#authKey === undefined ? {} : { authKey: this.#authKey }),
-    };
-  }
+/** `fields` without its undefined ones: an absent key stays absent (in JSON, spreads and logs alike). */
+function withoutUndefined<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 }
 
 /**

@@ -1,7 +1,9 @@
 import { KeysetStore, type Keyset } from './keyset';
-import type { PresenceContext } from './operations/context';
+import type { OperationContext } from './operations/context';
+import { RETRY_DEFAULTS, type RetryOptions } from './retry-policy';
+import type { HeartbeatLoop } from './streams/heartbeat-loop';
+import type { PollLoop } from './streams/here-now-stream';
 import { createFetchTransport, type FetchLike } from './transport/fetch-transport';
-import type { RetryOptions } from './transport/retry-policy';
 import type { Transport } from './transport/types';
 
 /**
@@ -49,6 +51,50 @@ export interface PresenceOptions {
 }
 
 /**
+ * The loops a client's streams share among their subscribers, by keyset and options. Each is
+ * made by its first subscriber and dropped once its last one is gone (and, for heartbeats, once
+ * its leaves are answered): nothing outlives the subscriptions that use it, and two clients never
+ * share one. Internal: `endHeartbeats` and `leaveOnExit` reach the heartbeat loops through it.
+ */
+export interface StreamLoops {
+  /** The `heartbeat$` loops: one per keyset and timing. */
+  readonly heartbeats: Map<string, HeartbeatLoop>;
+  /** The `hereNow$` polls: one per keyset, state info and interval (channels only), or per identical request. */
+  readonly polls: Map<string, PollLoop>;
+}
+
+/**
+ * A client: what the free functions (`hereNow`, `heartbeat$`, `presenceEvents$`, `events$`) and
+ * {@link endHeartbeats} take first, rxfire style. `new Presence(options)` holds one as
+ * `presence.context`; {@link presenceContext} makes one without the class.
+ *
+ * @example
+ * ```ts
+ * import { Presence, Keyset, endHeartbeats, type PresenceContext } from 'rx-presence';
+ *
+ * const presence = new Presence({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
+ * const context: PresenceContext = presence.context;
+ * console.log(context.keysets.names());
+ * // Output: [ 'default' ]
+ * await endHeartbeats(context); // no heartbeat$ running: resolves at once
+ * ```
+ */
+export interface PresenceContext extends OperationContext {
+  /**
+   * The retry policy of the client's own fetch transport, which the streams also apply to the
+   * requests they make with one attempt (polls, leaves). Absent with a `transport` given in the
+   * options: that one retries as it pleases.
+   */
+  readonly retry?: Required<RetryOptions>;
+  /**
+   * The loops the client's streams share (see `ARCHITECTURE.md`, Shared loops).
+   *
+   * @internal
+   */
+  readonly loops: StreamLoops;
+}
+
+/**
  * A client context without the `Presence` class: the transport and keysets that the free
  * functions (`hereNow`, `heartbeat$`, `presenceEvents$`, `events$`) take first, rxfire style.
  * `new Presence(options)` holds the same thing as `presence.context`; a page that calls only a
@@ -66,14 +112,10 @@ export interface PresenceOptions {
 export function presenceContext(options: PresenceOptions = {}): PresenceContext {
   const keysets = new KeysetStore();
   if (options.defaultKeyset !== undefined) keysets.add('default', options.defaultKeyset, { useAsDefault: true });
-  const transport =
-    options.transport ??
-    createFetchTransport({
-      origin: options.origin ?? DEFAULT_ORIGIN,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
-      ...(options.retry === undefined ? {} : { retry: options.retry }),
-      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
-    });
-  return { transport, keysets };
+  const loops: StreamLoops = { heartbeats: new Map(), polls: new Map() };
+  if (options.transport !== undefined) return { transport: options.transport, keysets, loops };
+  const retry = { ...RETRY_DEFAULTS, ...options.retry };
+  const { fetch, requestTimeoutMs, maxResponseBytes } = options;
+  const transport = createFetchTransport({ origin: options.origin ?? DEFAULT_ORIGIN, fetch, requestTimeoutMs, retry, maxResponseBytes });
+  return { transport, keysets, retry, loops };
 }

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { KeysetChoice, KeysetStore } from './keyset';
 import { addChannels, deleteGroup, listChannels, listGroups, removeChannels } from './operations/channel-groups';
-import type { PresenceContext } from './operations/context';
+import type { PresenceContext } from './presence-context';
 import { announceHeartbeat, type AnnounceHeartbeatOptions } from './operations/heartbeat';
 import { hereNow, type HereNowOptions } from './operations/here-now';
 import { announceLeave, type AnnounceLeaveOptions } from './operations/leave';
@@ -11,7 +11,7 @@ import { events$, type EventsOptions } from './streams/events-stream';
 import type { HeartbeatEvent } from './streams/heartbeat-events';
 import { heartbeat$, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
 import { hereNow$, type HereNowStreamOptions } from './streams/here-now-stream';
-import { presenceEvents$, type PresenceEventsOptions } from './streams/presence-events';
+import { presenceEvents$, type PresenceEventsOptions } from './streams/presence-events-stream';
 import { presenceContext, type PresenceOptions } from './presence-context';
 export { DEFAULT_ORIGIN, type PresenceOptions } from './presence-context';
 import type {

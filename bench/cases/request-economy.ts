@@ -59,7 +59,7 @@ function countRequests(stream: 'heartbeat$' | 'hereNow$', subscribers: number, o
     });
     // Everyone leaves just before the 11th interval would start.
     timer(INTERVALS * INTERVAL_S * 1000 - 1).subscribe(() => subscriptions.forEach((s) => s.unsubscribe()));
-    // Runs every virtual action, the leave scheduled on `asapScheduler` after the last unsubscribe included.
+    // Runs every virtual action, the leave (gathered by a 0 ms timer after the last unsubscribe) included.
     flush();
     seen = requests;
   });

@@ -1,12 +1,30 @@
 /**
  * io-ts codecs for every response body the protocol defines (`../shared/protocol.md`). Each codec
  * and its type share a name; wire codecs end in `Body`. Only the fields we use are required, so a
- * service that adds fields keeps working.
+ * service that adds fields keeps working. (Long for its documentation: every codec is a public
+ * export with a runnable example; the code is under a hundred lines.)
  *
  * Field comments sit inside the `t.type` / `t.partial` literals because io-ts's mapped types carry
  * them through to `t.TypeOf`, so the codec and its type are documented in one place.
  */
 import * as t from 'io-ts';
+
+/** The field every body carries. */
+const status = {
+  /** The HTTP status the body reports (200 on success). */
+  status: t.number,
+};
+
+/**
+ * A body codec: `status` and the `required` fields, plus the `optional` ones. Called with
+ * `@__PURE__` so that a bundler drops the codecs a page never uses (io-ts builds them at load).
+ */
+function body<R extends t.Props>(name: string, required: R): t.TypeC<typeof status & R>;
+function body<R extends t.Props, O extends t.Props>(name: string, required: R, optional: O): t.IntersectionC<[t.TypeC<typeof status & R>, t.PartialC<O>]>;
+function body(name: string, required: t.Props, optional?: t.Props): t.Mixed {
+  const props = { ...status, ...required };
+  return optional === undefined ? t.type(props, name) : t.intersection([t.type(props), t.partial(optional)], name);
+}
 
 /**
  * Any JSON object (state is always one).
@@ -32,15 +50,15 @@ export const JsonObject = t.UnknownRecord;
  * // Output: true true
  * ```
  */
-export const OccupantEntry = t.union(
+export const OccupantEntry = /* @__PURE__ */ t.union(
   [
     t.string,
-    t.intersection([
-      t.type({
+    /* @__PURE__ */ t.intersection([
+      /* @__PURE__ */ t.type({
         /** The occupant's user id. */
         uuid: t.string,
       }),
-      t.partial({
+      /* @__PURE__ */ t.partial({
         /** The occupant's state on this channel; sent only when the request asked for state. */
         state: t.unknown,
       }),
@@ -63,20 +81,16 @@ export type OccupantEntry = t.TypeOf<typeof OccupantEntry>;
  * // Output: true
  * ```
  */
-export const HereNowSingleBody = t.intersection(
-  [
-    t.type({
-      /** The HTTP status the body reports (200 on success). */
-      status: t.number,
-      /** How many users are on the channel, even when `uuids` is a page or absent. */
-      occupancy: t.number,
-    }),
-    t.partial({
-      /** The occupants (one page of at most `limit`); absent with `disable_uuids=1`. */
-      uuids: t.array(OccupantEntry),
-    }),
-  ],
+export const HereNowSingleBody = /* @__PURE__ */ body(
   'HereNowSingleBody',
+  {
+    /** How many users are on the channel, even when `uuids` is a page or absent. */
+    occupancy: t.number,
+  },
+  {
+    /** The occupants (one page of at most `limit`); absent with `disable_uuids=1`. */
+    uuids: /* @__PURE__ */ t.array(OccupantEntry),
+  },
 );
 export type HereNowSingleBody = t.TypeOf<typeof HereNowSingleBody>;
 
@@ -91,15 +105,15 @@ export type HereNowSingleBody = t.TypeOf<typeof HereNowSingleBody>;
  * // Output: true
  * ```
  */
-export const HereNowChannelEntry = t.intersection(
+export const HereNowChannelEntry = /* @__PURE__ */ t.intersection(
   [
-    t.type({
+    /* @__PURE__ */ t.type({
       /** How many users are on the channel, even when `uuids` is a page or absent. */
       occupancy: t.number,
     }),
-    t.partial({
+    /* @__PURE__ */ t.partial({
       /** The channel's occupants (one page of at most `limit`); absent with `disable_uuids=1`. */
-      uuids: t.array(OccupantEntry),
+      uuids: /* @__PURE__ */ t.array(OccupantEntry),
     }),
   ],
   'HereNowChannelEntry',
@@ -121,22 +135,17 @@ export const HereNowChannelEntry = t.intersection(
  * // Output: true
  * ```
  */
-export const HereNowMultiBody = t.type(
-  {
-    /** The HTTP status the body reports (200 on success). */
-    status: t.number,
-    /** The answer proper. */
-    payload: t.type({
-      /** Each occupied (or requested) channel by name; empty channels may be left out. */
-      channels: t.record(t.string, HereNowChannelEntry),
-      /** How many channels `channels` holds. */
-      total_channels: t.number,
-      /** The sum of the channels' occupancies. */
-      total_occupancy: t.number,
-    }),
-  },
-  'HereNowMultiBody',
-);
+export const HereNowMultiBody = /* @__PURE__ */ body('HereNowMultiBody', {
+  /** The answer proper. */
+  payload: /* @__PURE__ */ t.type({
+    /** Each occupied (or requested) channel by name; empty channels may be left out. */
+    channels: /* @__PURE__ */ t.record(t.string, HereNowChannelEntry),
+    /** How many channels `channels` holds. */
+    total_channels: t.number,
+    /** The sum of the channels' occupancies. */
+    total_occupancy: t.number,
+  }),
+});
 export type HereNowMultiBody = t.TypeOf<typeof HereNowMultiBody>;
 
 /**
@@ -150,18 +159,13 @@ export type HereNowMultiBody = t.TypeOf<typeof HereNowMultiBody>;
  * // Output: true
  * ```
  */
-export const WhereNowBody = t.type(
-  {
-    /** The HTTP status the body reports (200 on success). */
-    status: t.number,
-    /** The answer proper. */
-    payload: t.type({
-      /** The channels the user is present on; `null` from some services for none. */
-      channels: t.union([t.array(t.string), t.null]),
-    }),
-  },
-  'WhereNowBody',
-);
+export const WhereNowBody = /* @__PURE__ */ body('WhereNowBody', {
+  /** The answer proper. */
+  payload: /* @__PURE__ */ t.type({
+    /** The channels the user is present on; `null` from some services for none. */
+    channels: /* @__PURE__ */ t.union([/* @__PURE__ */ t.array(t.string), t.null]),
+  }),
+});
 export type WhereNowBody = t.TypeOf<typeof WhereNowBody>;
 
 /**
@@ -175,15 +179,10 @@ export type WhereNowBody = t.TypeOf<typeof WhereNowBody>;
  * // Output: true
  * ```
  */
-export const HeartbeatBody = t.type(
-  {
-    /** The HTTP status the body reports (200 on success). */
-    status: t.number,
-    /** The service's word on it, `OK` on success. */
-    message: t.string,
-  },
-  'HeartbeatBody',
-);
+export const HeartbeatBody = /* @__PURE__ */ body('HeartbeatBody', {
+  /** The service's word on it, `OK` on success. */
+  message: t.string,
+});
 export type HeartbeatBody = t.TypeOf<typeof HeartbeatBody>;
 
 /**
@@ -197,18 +196,13 @@ export type HeartbeatBody = t.TypeOf<typeof HeartbeatBody>;
  * // Output: true
  * ```
  */
-export const LeaveBody = t.intersection(
-  [
-    t.type({
-      /** The HTTP status the body reports (200 on success). */
-      status: t.number,
-    }),
-    t.partial({
-      /** Always `leave`; some services leave it out. */
-      action: t.literal('leave'),
-    }),
-  ],
+export const LeaveBody = /* @__PURE__ */ body(
   'LeaveBody',
+  {},
+  {
+    /** Always `leave`; some services leave it out. */
+    action: /* @__PURE__ */ t.literal('leave'),
+  },
 );
 export type LeaveBody = t.TypeOf<typeof LeaveBody>;
 
@@ -223,15 +217,10 @@ export type LeaveBody = t.TypeOf<typeof LeaveBody>;
  * // Output: true
  * ```
  */
-export const SetStateBody = t.type(
-  {
-    /** The HTTP status the body reports (200 on success). */
-    status: t.number,
-    /** The state as the service stored it. */
-    payload: t.unknown,
-  },
-  'SetStateBody',
-);
+export const SetStateBody = /* @__PURE__ */ body('SetStateBody', {
+  /** The state as the service stored it. */
+  payload: t.unknown,
+});
 export type SetStateBody = t.TypeOf<typeof SetStateBody>;
 
 /**
@@ -245,22 +234,18 @@ export type SetStateBody = t.TypeOf<typeof SetStateBody>;
  * // Output: true
  * ```
  */
-export const GetStateSingleBody = t.intersection(
-  [
-    t.type({
-      /** The HTTP status the body reports (200 on success). */
-      status: t.number,
-      /** The user's state on the channel (`{}` when none is set). */
-      payload: JsonObject,
-    }),
-    t.partial({
-      /** The user whose state this is. */
-      uuid: t.string,
-      /** The channel the state is on. */
-      channel: t.string,
-    }),
-  ],
+export const GetStateSingleBody = /* @__PURE__ */ body(
   'GetStateSingleBody',
+  {
+    /** The user's state on the channel (`{}` when none is set). */
+    payload: JsonObject,
+  },
+  {
+    /** The user whose state this is. */
+    uuid: t.string,
+    /** The channel the state is on. */
+    channel: t.string,
+  },
 );
 export type GetStateSingleBody = t.TypeOf<typeof GetStateSingleBody>;
 
@@ -275,23 +260,19 @@ export type GetStateSingleBody = t.TypeOf<typeof GetStateSingleBody>;
  * // Output: true
  * ```
  */
-export const GetStateMultiBody = t.intersection(
-  [
-    t.type({
-      /** The HTTP status the body reports (200 on success). */
-      status: t.number,
-      /** The answer proper. */
-      payload: t.type({
-        /** The user's state by channel name. */
-        channels: t.record(t.string, t.unknown),
-      }),
-    }),
-    t.partial({
-      /** The user whose state this is. */
-      uuid: t.string,
-    }),
-  ],
+export const GetStateMultiBody = /* @__PURE__ */ body(
   'GetStateMultiBody',
+  {
+    /** The answer proper. */
+    payload: /* @__PURE__ */ t.type({
+      /** The user's state by channel name. */
+      channels: /* @__PURE__ */ t.record(t.string, t.unknown),
+    }),
+  },
+  {
+    /** The user whose state this is. */
+    uuid: t.string,
+  },
 );
 export type GetStateMultiBody = t.TypeOf<typeof GetStateMultiBody>;
 
@@ -306,13 +287,7 @@ export type GetStateMultiBody = t.TypeOf<typeof GetStateMultiBody>;
  * // Output: true
  * ```
  */
-export const ChannelGroupChangeBody = t.type(
-  {
-    /** The HTTP status the body reports (200 on success). */
-    status: t.number,
-  },
-  'ChannelGroupChangeBody',
-);
+export const ChannelGroupChangeBody = /* @__PURE__ */ body('ChannelGroupChangeBody', {});
 
 /**
  * The channels of one group.
@@ -325,24 +300,19 @@ export const ChannelGroupChangeBody = t.type(
  * // Output: true
  * ```
  */
-export const ChannelGroupChannelsBody = t.type(
-  {
-    /** The HTTP status the body reports (200 on success). */
-    status: t.number,
-    /** The answer proper. */
-    payload: t.intersection([
-      t.type({
-        /** The group's channels; empty for an unknown group. */
-        channels: t.array(t.string),
-      }),
-      t.partial({
-        /** The group's name, echoed. */
-        group: t.string,
-      }),
-    ]),
-  },
-  'ChannelGroupChannelsBody',
-);
+export const ChannelGroupChannelsBody = /* @__PURE__ */ body('ChannelGroupChannelsBody', {
+  /** The answer proper. */
+  payload: /* @__PURE__ */ t.intersection([
+    /* @__PURE__ */ t.type({
+      /** The group's channels; empty for an unknown group. */
+      channels: /* @__PURE__ */ t.array(t.string),
+    }),
+    /* @__PURE__ */ t.partial({
+      /** The group's name, echoed. */
+      group: t.string,
+    }),
+  ]),
+});
 export type ChannelGroupChannelsBody = t.TypeOf<typeof ChannelGroupChannelsBody>;
 
 /**
@@ -356,18 +326,13 @@ export type ChannelGroupChannelsBody = t.TypeOf<typeof ChannelGroupChannelsBody>
  * // Output: true
  * ```
  */
-export const ChannelGroupListBody = t.type(
-  {
-    /** The HTTP status the body reports (200 on success). */
-    status: t.number,
-    /** The answer proper. */
-    payload: t.type({
-      /** The keyset's channel-group names. */
-      groups: t.array(t.string),
-    }),
-  },
-  'ChannelGroupListBody',
-);
+export const ChannelGroupListBody = /* @__PURE__ */ body('ChannelGroupListBody', {
+  /** The answer proper. */
+  payload: /* @__PURE__ */ t.type({
+    /** The keyset's channel-group names. */
+    groups: /* @__PURE__ */ t.array(t.string),
+  }),
+});
 export type ChannelGroupListBody = t.TypeOf<typeof ChannelGroupListBody>;
 
 /**
@@ -381,7 +346,7 @@ export type ChannelGroupListBody = t.TypeOf<typeof ChannelGroupListBody>;
  * // Output: true
  * ```
  */
-export const ErrorBody = t.partial(
+export const ErrorBody = /* @__PURE__ */ t.partial(
   {
     /** The HTTP status the body reports; it can say more than the response's own (a "false 200"). */
     status: t.number,

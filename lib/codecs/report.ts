@@ -36,7 +36,7 @@ const MAX_ACTUAL = 80;
  * preview({ uuid: 3 }); // '{"uuid":3}'
  * ```
  */
-export function preview(value: unknown): string {
+function preview(value: unknown): string {
   let text: string;
   try {
     text = value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));

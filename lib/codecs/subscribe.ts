@@ -5,8 +5,8 @@
 import * as t from 'io-ts';
 
 /** A timetoken and its region. */
-export const TimetokenBody = t.type({ t: t.string, r: t.number }, 'TimetokenBody');
-export type TimetokenBody = t.TypeOf<typeof TimetokenBody>;
+const TimetokenBody = t.type({ t: t.string, r: t.number }, 'TimetokenBody');
+type TimetokenBody = t.TypeOf<typeof TimetokenBody>;
 
 /** One message of the envelope: `c` the actual channel, `b` the subscription match, `d` the payload. */
 export const SubscribeMessage = t.intersection(
@@ -23,24 +23,24 @@ export type SubscribeBody = t.TypeOf<typeof SubscribeBody>;
 const Timestamp = t.union([t.number, t.string]);
 
 /** join, leave, timeout and state-change: one uuid, the occupancy after it, `data` = state. */
-export const UserPresencePayload = t.intersection(
+const UserPresencePayload = t.intersection(
   [
     t.type({ action: t.keyof({ join: null, leave: null, timeout: null, 'state-change': null }), uuid: t.string, occupancy: t.number, timestamp: Timestamp }),
     t.partial({ data: t.unknown }),
   ],
   'UserPresencePayload',
 );
-export type UserPresencePayload = t.TypeOf<typeof UserPresencePayload>;
+type UserPresencePayload = t.TypeOf<typeof UserPresencePayload>;
 
 /** interval: the occupancy, and either deltas or `here_now_refresh`. */
-export const IntervalPayload = t.intersection(
+const IntervalPayload = t.intersection(
   [
     t.type({ action: t.literal('interval'), occupancy: t.number, timestamp: Timestamp }),
     t.partial({ join: t.array(t.string), leave: t.array(t.string), timeout: t.array(t.string), here_now_refresh: t.boolean }),
   ],
   'IntervalPayload',
 );
-export type IntervalPayload = t.TypeOf<typeof IntervalPayload>;
+type IntervalPayload = t.TypeOf<typeof IntervalPayload>;
 
 /** Any presence payload. */
 export const PresencePayload = t.union([UserPresencePayload, IntervalPayload], 'PresencePayload');

@@ -1,6 +1,5 @@
-import type { PresenceContext } from '../operations/context';
+import type { PresenceContext } from '../presence-context';
 import { endHeartbeats } from '../streams/end-heartbeats';
-import { hubsOf } from '../streams/heartbeat-stream';
 
 /**
  * Options of {@link leaveOnExit}.
@@ -69,7 +68,7 @@ export function leaveOnExit(clients: LeaveOnExitClient | readonly LeaveOnExitCli
     });
   };
   const onBeforeExit = () => {
-    if (ending !== undefined || all.every((client) => hubsOf(client.context).length === 0)) return;
+    if (ending !== undefined || all.every((client) => client.context.loops.heartbeats.size === 0)) return;
     ending = endAll();
   };
   for (const signal of signals) process.on(signal, onSignal);

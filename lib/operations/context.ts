@@ -1,33 +1,42 @@
 import { catchError, defer, map, type Observable, throwError } from 'rxjs';
 import type * as t from 'io-ts';
-import { decodeWith } from '../codecs/decode';
+import { decodeWith } from './decode-with';
 import { asPresenceError, type PresenceOperation } from '../errors';
 import type { KeysetChoice, KeysetStore } from '../keyset';
-import { canonicalQuery } from '../transport/encoding';
+import { canonicalQuery, type Query } from '../transport/encoding';
+import { groupQuery } from '../transport/paths';
 import { redactError, secretForms } from '../transport/redact';
 import type { PresenceRequest, RequestKeys, Transport } from '../transport/types';
+import { targets, type Targets } from '../validate';
 
 /**
- * What every operation needs: a transport and the keysets. The `Presence` client holds one, as
- * `presence.context`; {@link endHeartbeats} and `leaveOnExit` (`rx-presence/node`) take it so they can reach the
- * client's `heartbeat$` loops, which are kept per context.
+ * What every one-shot operation needs: a transport and the keysets. A {@link PresenceContext}
+ * (`presence.context`) is one; so is any object with these two members.
  *
  * @example
  * ```ts
- * import { Presence, Keyset, endHeartbeats, type PresenceContext } from 'rx-presence';
+ * import { hereNow, Keyset, KeysetStore, type OperationContext } from 'rx-presence';
+ * import { of } from 'rxjs';
  *
- * const presence = new Presence({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
- * const context: PresenceContext = presence.context;
- * console.log(context.keysets.names());
- * // Output: [ 'default' ]
- * await endHeartbeats(context); // no heartbeat$ running: resolves at once
+ * const context: OperationContext = {
+ *   keysets: new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me' })),
+ *   transport: () => of({ status: 200, occupancy: 0 }),
+ * };
+ * hereNow(context, { channels: ['lobby'] }).subscribe((r) => console.log(r.totalOccupancy));
+ * // Output: 0
  * ```
  */
-export interface PresenceContext {
+export interface OperationContext {
   /** Sends each request; the client's fetch transport, or the one given in `PresenceOptions`. */
   readonly transport: Transport;
   /** The keysets calls pick from with `keyset` / `using`. */
   readonly keysets: KeysetStore;
+}
+
+/** Knobs the streams set on the requests they make: one attempt (they retry themselves), a shorter timeout. */
+export interface RequestTuning {
+  readonly attempts?: number;
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -37,10 +46,10 @@ export interface PresenceContext {
  * mapping needs).
  */
 export function callOperation<W, A, M = undefined>(
-  context: PresenceContext,
+  context: OperationContext,
   operation: PresenceOperation,
   choice: KeysetChoice,
-  prepare: (keys: RequestKeys) => Pick<PresenceRequest, 'path' | 'query' | 'timeoutMs' | 'attempts'> & { readonly meta?: M },
+  prepare: (keys: RequestKeys) => Prepared<M>,
   codec: t.Decoder<unknown, W>,
   toResult: (wire: W, meta: M) => A,
 ): Observable<A> {
@@ -51,8 +60,31 @@ export function callOperation<W, A, M = undefined>(
   });
 }
 
+/** The part of a request an operation prepares; `meta` carries what its mapping needs. */
+type Prepared<M> = Pick<PresenceRequest, 'path' | 'query' | 'timeoutMs' | 'attempts'> & { readonly meta?: M };
+
+/**
+ * {@link callOperation} for a call on channels and groups (at least one of them): `prepare` gets
+ * them checked, and the groups go into the query as `channel-group`.
+ */
+export function callOnTargets<W, A, M = undefined>(
+  context: OperationContext,
+  operation: PresenceOperation,
+  options: KeysetChoice & { readonly channels?: Iterable<string>; readonly channelGroups?: Iterable<string> },
+  prepare: (keys: RequestKeys, target: Targets) => Omit<Prepared<M>, 'query'> & { readonly query?: Query },
+  codec: t.Decoder<unknown, W>,
+  toResult: (wire: W, meta: M) => A,
+): Observable<A> {
+  const withTargets = (keys: RequestKeys) => {
+    const target = targets(operation, options, true);
+    const prepared = prepare(keys, target);
+    return { ...prepared, query: { ...prepared.query, ...groupQuery(target.channelGroups) } };
+  };
+  return callOperation(context, operation, options, withTargets, codec, toResult);
+}
+
 /** Sends a built request and decodes the answer: the part of {@link callOperation} after validation. */
-export function sendRequest<W, A>(context: PresenceContext, request: PresenceRequest, codec: t.Decoder<unknown, W>, toResult: (wire: W) => A): Observable<A> {
+export function sendRequest<W, A>(context: OperationContext, request: PresenceRequest, codec: t.Decoder<unknown, W>, toResult: (wire: W) => A): Observable<A> {
   // The operation's own parameters only: credentials are added (and redacted) by the transport.
   const query = canonicalQuery(request.query);
   return context.transport(request).pipe(

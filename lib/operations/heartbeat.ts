@@ -1,10 +1,10 @@
 import type { Observable } from 'rxjs';
 import { HeartbeatBody } from '../codecs/bodies';
 import type { KeysetChoice } from '../keyset';
-import { groupQuery, paths } from '../transport/paths';
+import { paths } from '../transport/paths';
 import type { HeartbeatResult, PresenceState } from '../types';
-import { heartbeatSeconds, perChannelStateJson, targets } from '../validate';
-import { callOperation, type PresenceContext } from './context';
+import { heartbeatSeconds, perChannelStateJson } from '../validate';
+import { callOnTargets, type OperationContext, type RequestTuning } from './context';
 
 /**
  * The service's default presence timeout, in seconds: what `heartbeat` is when left out.
@@ -39,29 +39,19 @@ export interface AnnounceHeartbeatOptions extends KeysetChoice {
   readonly state?: Readonly<Record<string, PresenceState>>;
 }
 
-/** Internal knobs the streams use (no retry in the transport; they retry themselves). */
-export interface RequestTuning {
-  readonly attempts?: number;
-  readonly timeoutMs?: number;
-}
-
 /** Announces presence once. Cold; emits once. See `Presence.announceHeartbeat`. */
 export function announceHeartbeat(
-  context: PresenceContext,
+  context: OperationContext,
   options: AnnounceHeartbeatOptions = {},
   tuning: RequestTuning = {},
 ): Observable<HeartbeatResult> {
   const operation = 'heartbeat';
-  return callOperation(
+  return callOnTargets(
     context,
     operation,
     options,
-    (keys) => {
-      const target = targets(operation, options, true);
-      const query: Record<string, string> = {
-        heartbeat: String(heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT)),
-        ...groupQuery(target.channelGroups),
-      };
+    (keys, target) => {
+      const query: Record<string, string> = { heartbeat: String(heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT)) };
       if (options.state !== undefined) query.state = perChannelStateJson(operation, options.state, target);
       return { query, path: paths.heartbeat(keys.subscribeKey, target.channels), ...tuning };
     },

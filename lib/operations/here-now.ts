@@ -1,13 +1,13 @@
 import * as t from 'io-ts';
-import { concatMap, defer, EMPTY, expand, last, map, of, type Observable } from 'rxjs';
+import { concatMap, defer, EMPTY, expand, map, of, reduce, type Observable } from 'rxjs';
 import { HereNowMultiBody, HereNowSingleBody, type OccupantEntry } from '../codecs/bodies';
-import { validationError } from '../errors';
+import { validationError, type PresenceOperation } from '../errors';
 import type { KeysetChoice } from '../keyset';
 import { groupQuery, paths } from '../transport/paths';
 import type { PresenceRequest, RequestKeys } from '../transport/types';
 import type { ChannelOccupancy, HereNowResult, OccupantInfo } from '../types';
 import { integerIn, targets, type Targets } from '../validate';
-import { sendRequest, type PresenceContext } from './context';
+import { sendRequest, type OperationContext, type RequestTuning } from './context';
 
 const OPERATION = 'hereNow';
 
@@ -39,6 +39,12 @@ export const StateInfo = {
  */
 export type StateInfo = (typeof StateInfo)[keyof typeof StateInfo];
 const STATE_INFOS: readonly string[] = Object.values(StateInfo);
+
+/** Checks a `stateInfo` option; the default is {@link StateInfo.onlyUUIDs}. */
+export function checkStateInfo(operation: PresenceOperation, stateInfo: StateInfo = StateInfo.onlyUUIDs): StateInfo {
+  if (!STATE_INFOS.includes(stateInfo)) throw validationError(operation, `stateInfo must be one of ${STATE_INFOS.join(', ')}, got ${String(stateInfo)}`);
+  return stateInfo;
+}
 
 /**
  * The most uuids per channel the service returns in one page; the largest `limit` accepted.
@@ -93,7 +99,7 @@ function toOccupants(entries: readonly OccupantEntry[] | undefined): Map<string,
 }
 
 /** Maps either wire shape to the domain result. The flat shape names no channel: the request does. */
-export function toHereNowResult(body: HereNowBody, requestedChannel: string | undefined): HereNowResult {
+function toHereNowResult(body: HereNowBody, requestedChannel: string | undefined): HereNowResult {
   if ('payload' in body) {
     const channels = new Map<string, ChannelOccupancy>();
     for (const [channelName, entry] of Object.entries(body.payload.channels)) {
@@ -175,27 +181,24 @@ interface PreparedHereNow {
   readonly limit: number;
   readonly offset: number;
   readonly fetchAllPages: boolean;
+  readonly tuning: RequestTuning;
 }
 
-function prepareHereNow(context: PresenceContext, options: HereNowOptions): PreparedHereNow {
+function prepareHereNow(context: OperationContext, options: HereNowOptions, tuning: RequestTuning): PreparedHereNow {
   const keys = context.keysets.resolve(options, OPERATION).toRequestKeys();
-  const target = targets(OPERATION, options, false);
-  const stateInfo = options.stateInfo ?? StateInfo.onlyUUIDs;
-  if (!STATE_INFOS.includes(stateInfo)) {
-    throw validationError(OPERATION, `stateInfo must be one of ${STATE_INFOS.join(', ')}, got ${String(stateInfo)}`);
-  }
   return {
     keys,
-    target,
-    stateInfo,
+    target: targets(OPERATION, options, false),
+    stateInfo: checkStateInfo(OPERATION, options.stateInfo),
+    tuning,
     limit: integerIn(OPERATION, 'limit', options.limit ?? HERE_NOW_PAGE_LIMIT, 1, HERE_NOW_PAGE_LIMIT),
     offset: integerIn(OPERATION, 'offset', options.offset ?? 0, 0),
     fetchAllPages: options.fetchAllPages ?? true,
   };
 }
 
-function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset: number): Observable<Page> {
-  const { keys, target, stateInfo, limit } = prepared;
+function hereNowPage(context: OperationContext, prepared: PreparedHereNow, offset: number): Observable<Page> {
+  const { keys, target, stateInfo, limit, tuning } = prepared;
   const global = target.channels.length === 0 && target.channelGroups.length === 0;
   const single = target.channels.length === 1 && target.channelGroups.length === 0;
   const query: Record<string, string> = { ...groupQuery(target.channelGroups) };
@@ -208,6 +211,7 @@ function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset
     keys,
     query,
     path: global ? paths.globalHereNow(keys.subscribeKey) : paths.hereNow(keys.subscribeKey, target.channels),
+    ...tuning,
   };
   // Pick the shape from the request as the service does, so a bad body gets one clear report.
   const codec: t.Decoder<unknown, HereNowBody> = single ? HereNowSingleBody : HereNowMultiBody;
@@ -237,9 +241,14 @@ function hereNowPage(context: PresenceContext, prepared: PreparedHereNow, offset
  * console.log(result.totalOccupancy);
  * ```
  */
-export function hereNow(context: PresenceContext, options: HereNowOptions = {}): Observable<HereNowResult> {
+export function hereNow(context: OperationContext, options: HereNowOptions = {}): Observable<HereNowResult> {
+  return hereNowWith(context, options, {});
+}
+
+/** {@link hereNow} with the streams' knobs: they ask for one attempt per page and retry themselves. */
+export function hereNowWith(context: OperationContext, options: HereNowOptions, tuning: RequestTuning): Observable<HereNowResult> {
   return defer(() => {
-    const prepared = prepareHereNow(context, options);
+    const prepared = prepareHereNow(context, options, tuning);
     const { limit } = prepared;
     const morePages = prepared.fetchAllPages && prepared.stateInfo !== StateInfo.none;
     return hereNowPage(context, prepared, prepared.offset).pipe(
@@ -268,7 +277,8 @@ export function hereNow(context: PresenceContext, options: HereNowOptions = {}):
         };
         return of(first).pipe(
           expand(next),
-          last(),
+          // Once the last page is in (`reduce` waits for it; `last` would cost a browser page 1 KB).
+          reduce((pages) => pages + 1, 0),
           map(() => merger.result()),
         );
       }),

@@ -1,11 +1,9 @@
 import type { Observable } from 'rxjs';
 import { LeaveBody } from '../codecs/bodies';
 import type { KeysetChoice } from '../keyset';
-import { groupQuery, paths } from '../transport/paths';
+import { paths } from '../transport/paths';
 import type { LeaveResult } from '../types';
-import { targets } from '../validate';
-import { callOperation, type PresenceContext } from './context';
-import type { RequestTuning } from './heartbeat';
+import { callOnTargets, type OperationContext, type RequestTuning } from './context';
 
 /**
  * Options of `presence.announceLeave()`.
@@ -23,17 +21,6 @@ export interface AnnounceLeaveOptions extends KeysetChoice {
 }
 
 /** Announces that we left, at once. Cold; emits once. See `Presence.announceLeave`. */
-export function announceLeave(context: PresenceContext, options: AnnounceLeaveOptions = {}, tuning: RequestTuning = {}): Observable<LeaveResult> {
-  const operation = 'leave';
-  return callOperation(
-    context,
-    operation,
-    options,
-    (keys) => {
-      const target = targets(operation, options, true);
-      return { query: groupQuery(target.channelGroups), path: paths.leave(keys.subscribeKey, target.channels), ...tuning };
-    },
-    LeaveBody,
-    (): LeaveResult => ({ action: 'leave' }),
-  );
+export function announceLeave(context: OperationContext, options: AnnounceLeaveOptions = {}, tuning: RequestTuning = {}): Observable<LeaveResult> {
+  return callOnTargets(context, 'leave', options, (keys, target) => ({ path: paths.leave(keys.subscribeKey, target.channels), ...tuning }), LeaveBody, (): LeaveResult => ({ action: 'leave' }));
 }

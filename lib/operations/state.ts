@@ -2,10 +2,10 @@ import * as t from 'io-ts';
 import type { Observable } from 'rxjs';
 import { GetStateMultiBody, GetStateSingleBody, SetStateBody } from '../codecs/bodies';
 import type { KeysetChoice } from '../keyset';
-import { groupQuery, paths } from '../transport/paths';
+import { paths } from '../transport/paths';
 import type { GetUserStateResult, PresenceState, SetUserStateResult } from '../types';
-import { stateJson, targets, userId } from '../validate';
-import { callOperation, type PresenceContext } from './context';
+import { stateJson, userId } from '../validate';
+import { callOnTargets, type OperationContext } from './context';
 
 /**
  * Options of `presence.setState()`.
@@ -40,17 +40,13 @@ export interface GetStateOptions extends KeysetChoice {
 }
 
 /** Sets our state on channels and groups. Cold; emits once. See `Presence.setState`. */
-export function setState(context: PresenceContext, state: PresenceState, options: SetStateOptions = {}): Observable<SetUserStateResult> {
+export function setState(context: OperationContext, state: PresenceState, options: SetStateOptions = {}): Observable<SetUserStateResult> {
   const operation = 'setState';
-  return callOperation(
+  return callOnTargets(
     context,
     operation,
     options,
-    (keys) => {
-      const target = targets(operation, options, true);
-      const query = { state: stateJson(operation, state), ...groupQuery(target.channelGroups) };
-      return { query, path: paths.setState(keys.subscribeKey, target.channels, keys.userId) };
-    },
+    (keys, target) => ({ query: { state: stateJson(operation, state) }, path: paths.setState(keys.subscribeKey, target.channels, keys.userId) }),
     SetStateBody,
     (body) => ({ state: body.payload }),
   );
@@ -76,21 +72,16 @@ function stateByChannel(body: GetStateBody, requested: readonly string[], single
 }
 
 /** Reads a user's state on channels and groups. Cold; emits once. See `Presence.getState`. */
-export function getState(context: PresenceContext, options: GetStateOptions = {}): Observable<GetUserStateResult> {
+export function getState(context: OperationContext, options: GetStateOptions = {}): Observable<GetUserStateResult> {
   const operation = 'getState';
-  return callOperation(
+  return callOnTargets(
     context,
     operation,
     options,
-    (keys) => {
-      const target = targets(operation, options, true);
+    (keys, target) => {
       const uuid = options.uuid === undefined ? keys.userId : userId(operation, options.uuid);
       const single = target.channels.length === 1 && target.channelGroups.length === 0;
-      return {
-        query: groupQuery(target.channelGroups),
-        path: paths.getState(keys.subscribeKey, target.channels, uuid),
-        meta: { single, channels: target.channels, uuid },
-      };
+      return { path: paths.getState(keys.subscribeKey, target.channels, uuid), meta: { single, channels: target.channels, uuid } };
     },
     GetStateBody,
     (body, { single, channels, uuid }): GetUserStateResult => {

@@ -3,11 +3,10 @@ import { SubscribeBody } from '../codecs/subscribe';
 import type { Keyset } from '../keyset';
 import { groupQuery, paths } from '../transport/paths';
 import type { PresenceState } from '../types';
-import { callOperation, type PresenceContext } from './context';
-import type { RequestTuning } from './heartbeat';
+import { callOperation, type OperationContext, type RequestTuning } from './context';
 
 /** One subscribe request: already validated names (presence channels end in `-pnpres`). */
-export interface SubscribeRequest {
+interface SubscribeRequest {
   readonly keyset: Keyset;
   readonly channels: readonly string[];
   readonly channelGroups: readonly string[];
@@ -25,7 +24,7 @@ export interface SubscribeRequest {
  * later polls are held by the service until something arrives or its long-poll timeout passes.
  * Cold; emits once. Used by `events$`, which loops it.
  */
-export function subscribeOnce(context: PresenceContext, request: SubscribeRequest, tuning: RequestTuning = {}): Observable<SubscribeBody> {
+export function subscribeOnce(context: OperationContext, request: SubscribeRequest, tuning: RequestTuning = {}): Observable<SubscribeBody> {
   const operation = 'subscribe';
   return callOperation(
     context,

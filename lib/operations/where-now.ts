@@ -4,7 +4,7 @@ import type { KeysetChoice } from '../keyset';
 import { paths } from '../transport/paths';
 import type { WhereNowResult } from '../types';
 import { userId } from '../validate';
-import { callOperation, type PresenceContext } from './context';
+import { callOperation, type OperationContext } from './context';
 
 /**
  * Options of `presence.whereNow()`.
@@ -20,7 +20,7 @@ export interface WhereNowOptions extends KeysetChoice {
 }
 
 /** The channels a user is present on. Cold; emits once. See `Presence.whereNow`. */
-export function whereNow(context: PresenceContext, options: WhereNowOptions = {}): Observable<WhereNowResult> {
+export function whereNow(context: OperationContext, options: WhereNowOptions = {}): Observable<WhereNowResult> {
   const operation = 'whereNow';
   return callOperation(
     context,

@@ -53,7 +53,7 @@ export const EMPTY_HERE_NOW: HereNowResult = Object.freeze({
  * An occupancy-only answer (a count but no uuids) says how many, not who. Diffing it would turn
  * everyone into a leave, or everyone into a join on the way back, so such a channel is skipped.
  */
-function isOccupancyOnly(channel: ChannelOccupancy): boolean {
+export function isOccupancyOnly(channel: ChannelOccupancy): boolean {
   return channel.count > 0 && channel.uuids.size === 0;
 }
 
@@ -83,13 +83,10 @@ function withKnownRosters(known: HereNowResult, next: HereNowResult): HereNowRes
   return { totalChannels: next.totalChannels, totalOccupancy: next.totalOccupancy, channels };
 }
 
-function leaveEvent(channel: string, occupant: OccupantInfo, occupancy: number, timestamp: number): PresenceEvent {
-  const { uuid, state } = occupant;
+function diffEvent(action: 'join' | 'leave' | 'state-change', channel: string, uuid: string, occupancy: number, timestamp: number, state: unknown): PresenceEvent {
   // Two literals rather than a conditional spread: no temporary object, and `state` is either a
   // known value or absent, never `state: undefined`.
-  return state === undefined
-    ? { action: 'leave', channel, uuid, occupancy, timestamp }
-    : { action: 'leave', channel, uuid, occupancy, timestamp, state };
+  return state === undefined ? { action, channel, uuid, occupancy, timestamp } : { action, channel, uuid, occupancy, timestamp, state };
 }
 
 /**
@@ -166,7 +163,7 @@ export function diffOccupants(prev: HereNowResult, next: HereNowResult, timestam
       occupancy = prevChannel.count;
       prevUuids = prevChannel.uuids;
       for (const [uuid, occupant] of prevUuids) {
-        if (!nextUuids.has(uuid)) events.push(leaveEvent(channel, occupant, --occupancy, timestamp));
+        if (!nextUuids.has(uuid)) events.push(diffEvent('leave', channel, occupant.uuid, --occupancy, timestamp, occupant.state));
       }
     }
 
@@ -176,17 +173,9 @@ export function diffOccupants(prev: HereNowResult, next: HereNowResult, timestam
       const before = prevUuids?.get(uuid);
       if (before === undefined) {
         occupancy++;
-        events.push(
-          state === undefined
-            ? { action: 'join', channel, uuid, occupancy, timestamp }
-            : { action: 'join', channel, uuid, occupancy, timestamp, state },
-        );
+        events.push(diffEvent('join', channel, uuid, occupancy, timestamp, state));
       } else if (!jsonEqual(before.state, state)) {
-        stateChanges.push(
-          state === undefined
-            ? { action: 'state-change', channel, uuid, occupancy: count, timestamp }
-            : { action: 'state-change', channel, uuid, occupancy: count, timestamp, state },
-        );
+        stateChanges.push(diffEvent('state-change', channel, uuid, count, timestamp, state));
       }
     }
     for (let i = 0; i < stateChanges.length; i++) events.push(stateChanges[i]);
@@ -198,7 +187,7 @@ export function diffOccupants(prev: HereNowResult, next: HereNowResult, timestam
     if (next.channels.has(channel)) continue;
     let occupancy = prevChannel.count;
     for (const occupant of prevChannel.uuids.values()) {
-      events.push(leaveEvent(channel, occupant, --occupancy, timestamp));
+      events.push(diffEvent('leave', channel, occupant.uuid, --occupancy, timestamp, occupant.state));
     }
   }
 

@@ -1,5 +1,5 @@
-import type { PresenceContext } from '../operations/context';
-import { hubsOf } from './heartbeat-stream';
+import type { PresenceContext } from '../presence-context';
+import { settled } from './shared-loop';
 
 /**
  * Ends every `heartbeat$` of a client and waits (at most `timeoutMs`) until their leaves are
@@ -13,11 +13,11 @@ import { hubsOf } from './heartbeat-stream';
  * ```
  */
 export async function endHeartbeats(context: PresenceContext, timeoutMs = 3000): Promise<void> {
-  const hubs = hubsOf(context);
-  for (const hub of hubs) hub.end();
+  const loops = [...context.loops.heartbeats.values()];
+  for (const loop of loops) loop.end();
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
-    Promise.all(hubs.map((hub) => hub.leavesSettled())),
+    Promise.all(loops.map(settled)),
     new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
     }),

@@ -12,17 +12,17 @@ import {
   merge,
   type Observable,
   retry,
-  type RetryConfig,
   tap,
   throwError,
   timer,
 } from 'rxjs';
 import { PresencePayload, type SubscribeMessage } from '../codecs/subscribe';
-import { asPresenceError, isRetryable, validationError } from '../errors';
+import { asPresenceError, validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
-import type { PresenceContext } from '../operations/context';
+import type { PresenceContext } from '../presence-context';
+import { retryConfig } from '../retry-policy';
 import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
-import { hereNow, StateInfo } from '../operations/here-now';
+import { hereNowWith, StateInfo } from '../operations/here-now';
 import { subscribeOnce } from '../operations/subscribe';
 import type { HereNowResult, PresenceEvent, PresenceState } from '../types';
 import { heartbeatSeconds, perChannelStateJson, PRESENCE_SUFFIX, secondsIn, targets } from '../validate';
@@ -139,11 +139,9 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
     if (withHeartbeat && options.state !== undefined) perChannelStateJson(operation, options.state, target);
     const longPollMs = secondsIn(operation, 'longPollTimeout', options.longPollTimeout ?? 310, 1, 3600) * 1000;
     const reconnectMs = secondsIn(operation, 'reconnectDelay', options.reconnectDelay ?? 1, 0.1, 300) * 1000;
-    // Snapshots and long-polls back off alike: transient failures doubling up to 30 s, the rest final.
-    const reconnect: RetryConfig = {
-      delay: (error: unknown, n) => (isRetryable(error) ? timer(Math.min(MAX_RECONNECT_MS, reconnectMs * 2 ** (n - 1))) : throwError(() => error)),
-      resetOnSuccess: true,
-    };
+    // Snapshots and long-polls back off alike: transient failures doubling up to 30 s, the rest
+    // final. Each request is made with one attempt: this is its only retry.
+    const reconnect = retryConfig({ baseDelayMs: reconnectMs, maxDelayMs: MAX_RECONNECT_MS, jitter: false, honorRetryAfter: false, resetOnSuccess: true });
 
     const presenceChannels = target.channels.map((c) => c + PRESENCE_SUFFIX);
     const presenceGroups = target.channelGroups.map((g) => g + PRESENCE_SUFFIX);
@@ -161,9 +159,7 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
     const now = () => asyncScheduler.now();
 
     const snapshot = (scope: { channels: readonly string[]; channelGroups: readonly string[] }): Observable<HereNowResult> =>
-      hereNow(context, { keyset, ...scope, stateInfo: StateInfo.all }).pipe(
-        retry(reconnect),
-      );
+      hereNowWith(context, { keyset, ...scope, stateInfo: StateInfo.all }, { attempts: 1 }).pipe(retry(reconnect));
 
     /** Re-reads one channel and emits whatever we missed, as a diff of our view and the service's. */
     const reconcile = (channel: string): Observable<PresenceEvent> =>
@@ -229,7 +225,7 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
           continue;
         }
         for (const change of read.changes) {
-          const { event } = model.apply(change);
+          const event = model.apply(change);
           if (event !== undefined) out.push(event);
         }
         const diverged = read.occupancy !== undefined ? model.diverges(read.channel, read.occupancy) : read.changes.some((c) => model.diverges(c.channel, c.occupancy));

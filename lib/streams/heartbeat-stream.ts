@@ -1,13 +1,14 @@
-import { isObservable, map, Observable } from 'rxjs';
+import { defer, isObservable, map, Observable } from 'rxjs';
 import { validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
-import type { PresenceContext } from '../operations/context';
 import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
+import type { PresenceContext } from '../presence-context';
 import type { PresenceState } from '../types';
 import { HEARTBEAT_RANGE, heartbeatSeconds, perChannelStateJson, secondsIn, targets } from '../validate';
 import type { HeartbeatEvent } from './heartbeat-events';
-import { HeartbeatHub, type Membership } from './heartbeat-hub';
+import { heartbeatLoop, type Membership } from './heartbeat-loop';
 import { keysetId } from './keyset-id';
+import { sharedMember } from './shared-loop';
 
 /**
  * Options of `presence.heartbeat$()`. Times are in seconds, as in the protocol.
@@ -61,14 +62,6 @@ const RETRY_DELAY_RANGE = { min: 0.1, max: HEARTBEAT_RANGE.max } as const;
 /** The range of `leaveTimeout`, in seconds. */
 const LEAVE_TIMEOUT_RANGE = { min: 0.1, max: 60 } as const;
 
-/** The hubs of a client, by keyset and timing. */
-const hubsByContext = new WeakMap<PresenceContext, Map<string, HeartbeatHub>>();
-
-/** Every hub of a client (for `leaveOnExit`). */
-export function hubsOf(context: PresenceContext): readonly HeartbeatHub[] {
-  return [...(hubsByContext.get(context)?.values() ?? [])];
-}
-
 /**
  * Stays present on channels and groups until unsubscribed, then leaves: **cancel means leave**.
  * See `Presence.heartbeat$`.
@@ -84,7 +77,7 @@ export function hubsOf(context: PresenceContext): readonly HeartbeatHub[] {
  */
 export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOptions = {}): Observable<HeartbeatEvent> {
   const operation = 'heartbeat';
-  return new Observable<HeartbeatEvent>((subscriber) => {
+  return defer(() => {
     const keyset = context.keysets.resolve(options, operation);
     const target = targets(operation, options, true);
     const heartbeat = heartbeatSeconds(operation, options.heartbeat ?? DEFAULT_PRESENCE_TIMEOUT);
@@ -98,60 +91,42 @@ export function heartbeat$(context: PresenceContext, options: HeartbeatStreamOpt
     if (fixedState !== undefined) perChannelStateJson(operation, fixedState, target);
     const retryDelay = secondsIn(operation, 'retryDelay', options.retryDelay ?? 1, RETRY_DELAY_RANGE.min, RETRY_DELAY_RANGE.max);
     const leaveTimeout = secondsIn(operation, 'leaveTimeout', options.leaveTimeout ?? 5, LEAVE_TIMEOUT_RANGE.min, LEAVE_TIMEOUT_RANGE.max);
-
-    const hubs = hubsByContext.get(context) ?? new Map<string, HeartbeatHub>();
-    hubsByContext.set(context, hubs);
-    const key = `${keysetId(keyset)}|${heartbeat}|${interval}|${retryDelay}|${leaveTimeout}`;
-    let hub = hubs.get(key);
-    if (hub === undefined) {
-      hub = new HeartbeatHub(context, keyset, {
-        heartbeat,
-        intervalMs: interval * 1000,
-        retryBaseMs: retryDelay * 1000,
-        leaveTimeoutMs: leaveTimeout * 1000,
-      });
-      hubs.set(key, hub);
-    }
-    const member: Membership = {
-      channels: target.channels,
-      channelGroups: target.channelGroups,
-      ...(fixedState === undefined ? {} : { state: fixedState }),
-    };
     const scope = { channels: target.channels, channelGroups: target.channelGroups };
+    const member: Membership = { ...scope, ...(fixedState === undefined ? {} : { state: fixedState }) };
+    const timing = { heartbeat, intervalMs: interval * 1000, retryBaseMs: retryDelay * 1000, leaveTimeoutMs: leaveTimeout * 1000 };
 
-    // Listen before claiming, so that the loop is running when the claim asks for an immediate beat.
-    const subscription = hub.events$.pipe(map((event): HeartbeatEvent => ({ ...event, ...scope }))).subscribe(subscriber);
-    const joined = hub;
-    let claimed = false;
-    if (state$ !== undefined) {
-      subscription.add(
-        state$.subscribe({
-          next: (state) => {
-            try {
-              perChannelStateJson(operation, state, target);
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
-            member.state = state;
-            // A state known before the claim rides on the claim's own immediate heartbeat.
-            if (claimed) joined.stateChanged(member);
-          },
-          error: (error: unknown) => subscriber.error(error),
+    return sharedMember(
+      context.loops.heartbeats,
+      `${keysetId(keyset)}|${heartbeat}|${interval}|${retryDelay}|${leaveTimeout}`,
+      (drop) => heartbeatLoop(context, keyset, timing, drop),
+      (loop) =>
+        new Observable<HeartbeatEvent>((subscriber) => {
+          let claimed = false;
+          const states = state$?.subscribe({
+            next: (state) => {
+              try {
+                perChannelStateJson(operation, state, target);
+              } catch (error) {
+                subscriber.error(error);
+                return;
+              }
+              member.state = state;
+              // A state known before the claim rides on the claim's own immediate heartbeat.
+              if (claimed) loop.restart();
+            },
+            error: (error: unknown) => subscriber.error(error),
+          });
+          if (subscriber.closed) return states;
+          const events = loop
+            .member(member)
+            .pipe(map((event): HeartbeatEvent => ({ ...event, ...scope })))
+            .subscribe(subscriber);
+          claimed = true;
+          return () => {
+            states?.unsubscribe();
+            events.unsubscribe();
+          };
         }),
-      );
-    }
-    if (subscriber.closed) return undefined;
-    joined.join(member);
-    claimed = true;
-    return () => {
-      // Unsubscribing first stops (and aborts) an in-flight heartbeat when this was the last member.
-      subscription.unsubscribe();
-      joined.release(member);
-      // Kept until its leaves settle, so that `leaveOnExit` can still wait for them.
-      void joined.leavesSettled().then(() => {
-        if (joined.idle && hubs.get(key) === joined) hubs.delete(key);
-      });
-    };
+    );
   });
 }

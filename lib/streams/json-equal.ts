@@ -36,20 +36,6 @@ function asJson(value: unknown): unknown {
   }
 }
 
-/** Whether JSON leaves this property out of an object. */
-function isDropped(value: unknown): boolean {
-  switch (typeof value) {
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return true;
-    case 'object':
-      return value !== null && typeof (value as { toJSON?: unknown }).toJSON === 'function' && asJson(value) === undefined;
-    default:
-      return false;
-  }
-}
-
 /**
  * The most value pairs one comparison visits. Data from the wire has far fewer nodes (a response
  * is capped at a few MB); only a cyclic value, which is not JSON, gets here, and is then reported
@@ -113,7 +99,7 @@ function pushObjectPairs(a: Readonly<Record<string, unknown>>, b: Readonly<Recor
   }
   let writtenInB = 0;
   for (const key in b) {
-    if (hasOwn.call(b, key) && !isDropped(b[key])) writtenInB++;
+    if (hasOwn.call(b, key) && asJson(b[key]) !== undefined) writtenInB++;
   }
   return writtenInA === writtenInB;
 }

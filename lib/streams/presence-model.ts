@@ -1,4 +1,5 @@
 import type { ChannelOccupancy, HereNowResult, OccupantInfo, PresenceEvent } from '../types';
+import { isOccupancyOnly } from './diff-occupancy';
 import { jsonEqual } from './json-equal';
 
 /** What one subscribe event says happened to one uuid. */
@@ -31,11 +32,6 @@ export class PresenceModel {
     return { channelName: channel, count: uuids.size, uuids };
   }
 
-  /** The channels we know about. */
-  channels(): string[] {
-    return [...this.#channels.keys()];
-  }
-
   /**
    * Replaces what we know of the snapshot's channels (and, for `channels`, their absence). A
    * channel the snapshot gives a count for but no uuids tells how many, not who: what we know of
@@ -44,18 +40,15 @@ export class PresenceModel {
   reset(snapshot: HereNowResult, channels: readonly string[] = []): void {
     for (const channel of channels) {
       const occupancy = snapshot.channels.get(channel);
-      if (occupancy === undefined || !isCountOnly(occupancy) || !this.#channels.has(channel)) this.#channels.set(channel, new Map());
+      if (occupancy === undefined || !isOccupancyOnly(occupancy) || !this.#channels.has(channel)) this.#channels.set(channel, new Map());
     }
     for (const [name, occupancy] of snapshot.channels) {
-      if (!isCountOnly(occupancy)) this.#channels.set(name, new Map(occupancy.uuids));
+      if (!isOccupancyOnly(occupancy)) this.#channels.set(name, new Map(occupancy.uuids));
     }
   }
 
-  /**
-   * Applies one change. Returns the event to emit (or nothing when it changed nothing), and
-   * whether our count now disagrees with the service's.
-   */
-  apply(change: Change): { event?: PresenceEvent; diverged: boolean } {
+  /** Applies one change. Returns the event to emit, or nothing when it changed nothing. */
+  apply(change: Change): PresenceEvent | undefined {
     let uuids = this.#channels.get(change.channel);
     if (uuids === undefined) this.#channels.set(change.channel, (uuids = new Map()));
     const before = uuids.get(change.uuid);
@@ -83,17 +76,13 @@ export class PresenceModel {
         break;
       }
     }
-    return event === undefined ? { diverged: uuids.size !== change.occupancy } : { event, diverged: uuids.size !== change.occupancy };
+    return event;
   }
 
   /** Whether our count for a channel disagrees with the service's. */
   diverges(channel: string, occupancy: number): boolean {
     return (this.#channels.get(channel)?.size ?? 0) !== occupancy;
   }
-}
-
-function isCountOnly(channel: ChannelOccupancy): boolean {
-  return channel.count > 0 && channel.uuids.size === 0;
 }
 
 function withState<E extends PresenceEvent>(event: E, occupant: OccupantInfo): E {

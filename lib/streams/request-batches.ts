@@ -8,7 +8,7 @@ import type { PresenceState } from '../types';
 import { MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES, MAX_STATE_BYTES } from '../validate';
 
 /** The limits one request must stay within. */
-export interface RequestLimits {
+interface RequestLimits {
   /** Channels plus groups. */
   readonly names: number;
   /** Bytes of the URI left for names and state, after the fixed parts and the credentials. */
@@ -32,7 +32,7 @@ const URI_HEADROOM = 4 * 1024;
  * requestBatches(channels, groups, state, { ...SERVICE_LIMITS, names: 100 });
  * ```
  */
-export const SERVICE_LIMITS: RequestLimits = {
+const SERVICE_LIMITS: RequestLimits = {
   names: MAX_CHANNELS_PER_REQUEST,
   uriBytes: MAX_REQUEST_URI_BYTES - URI_HEADROOM,
   stateBytes: MAX_STATE_BYTES,
@@ -76,7 +76,7 @@ export function requestBatches(
     // A channel is a path segment joined by `,`; groups are one query value joined by an encoded `,`.
     let uriCost = encodeString(name).length + (kind === 'channel' ? 1 : 3);
     let stateCost = 0;
-    const value = state !== undefined && Object.prototype.hasOwnProperty.call(state, name) ? state[name] : undefined;
+    const value = stateOf(state, name);
     if (value !== undefined) {
       const entry = `${JSON.stringify(name)}:${JSON.stringify(value)},`;
       stateCost = utf8.encode(entry).length;
@@ -99,8 +99,7 @@ export function requestBatches(
     names += 1;
     uri += uriCost;
     if (value !== undefined) {
-      // defineProperty: a channel may be called `__proto__`, which plain assignment would swallow.
-      Object.defineProperty((batch.state ??= {}), name, { value, enumerable: true, writable: true, configurable: true });
+      putState((batch.state ??= {}), name, value);
       stateBytes += stateCost;
     }
   };
@@ -108,4 +107,31 @@ export function requestBatches(
   for (const name of channels) add(name, 'channel');
   for (const name of channelGroups) add(name, 'group');
   return batches;
+}
+
+/**
+ * The entries of `state` for `names`, or undefined when it has none of them.
+ *
+ * @example
+ * ```ts
+ * pickState({ a: { mood: 'ok' }, b: {} }, ['a', 'c']); // { a: { mood: 'ok' } }
+ * ```
+ */
+export function pickState(state: Readonly<Record<string, PresenceState>> | undefined, names: readonly string[]): Record<string, PresenceState> | undefined {
+  let picked: Record<string, PresenceState> | undefined;
+  for (const name of names) {
+    const value = stateOf(state, name);
+    if (value !== undefined) putState((picked ??= {}), name, value);
+  }
+  return picked;
+}
+
+/** A name's own entry in `state` (never one inherited, whatever the name). */
+function stateOf(state: Readonly<Record<string, PresenceState>> | undefined, name: string): PresenceState | undefined {
+  return state !== undefined && Object.prototype.hasOwnProperty.call(state, name) ? state[name] : undefined;
+}
+
+/** defineProperty: a channel may be called `__proto__`, which plain assignment would swallow. */
+function putState(target: Record<string, PresenceState>, name: string, value: PresenceState): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -1,11 +1,11 @@
 import { catchError, defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
-import { asPresenceError, PresenceError, validationError, type PresenceOperation } from '../errors';
+import { asPresenceError, PresenceError, validationError, type PresenceErrorCategory, type PresenceOperation } from '../errors';
 import { defaultAbortController, defaultFetch } from './default-fetch';
-import { canonicalQuery, encodeString, type Query } from './encoding';
+import { canonicalQuery, type Query } from './encoding';
 import { BodyTooLarge, readCappedText, type ResponseBodyStream } from './read-body';
 import { redactError, redactText, secretForms } from './redact';
 import { parseResponse, type RawResponse } from './response';
-import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from './retry-policy';
+import { RETRY_DEFAULTS, retryConfig, type RetryOptions } from '../retry-policy';
 import { signV2 } from './signature';
 import type { PresenceRequest, Transport } from './types';
 
@@ -99,29 +99,24 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 // Reading package.json at run time would break bundlers; the build keeps this in step.
 export const LIBRARY_VERSION = '0.1.0';
 
-const REDACTED = new Set(['auth', 'signature']);
-
 /** The URL with credentials replaced by `***`, safe for messages and logs. */
 export function redactUrl(path: string, query: Query): string {
-  const search = Object.keys(query)
-    .sort()
-    .map((key) => `${key}=${REDACTED.has(key) ? '***' : encodeString(query[key])}`)
-    .join('&');
-  return search ? `${path}?${search}` : path;
+  const search = canonicalQuery(query);
+  return redactText(search ? `${path}?${search}` : path);
 }
 
 /** Maps what fetch throws (node-fetch `FetchError`, `TypeError`, `AbortError`) to a category. */
-export function fromFetchFailure(operation: PresenceOperation, url: string, error: unknown): PresenceError {
+function fromFetchFailure(operation: PresenceOperation, url: string, error: unknown): PresenceError {
   const { name, code, message } = (error ?? {}) as { name?: string; code?: string; message?: string };
-  // fetch implementations put the full URL (credentials included) in their messages: the cause
-  // users see is a copy with those redacted, never the original.
-  const cause = redactedCause(error);
-  if (name === 'AbortError') return new PresenceError('cancelled', `${operation}: request cancelled (GET ${url})`, { operation, url }, { cause });
-  if (code === 'ETIMEDOUT' || /timeout/i.test(message ?? '')) {
-    return new PresenceError('timeout', `${operation}: timed out (GET ${url})`, { operation, url }, { cause });
-  }
-  const why = code ?? (message ? message.replace(/https?:\/\/\S+/g, '<url>') : 'unknown failure');
-  return new PresenceError('network', `${operation}: network failure, ${why} (GET ${url})`, { operation, url }, { cause });
+  const [category, what]: [PresenceErrorCategory, string] =
+    name === 'AbortError'
+      ? ['cancelled', 'request cancelled']
+      : code === 'ETIMEDOUT' || /timeout/i.test(message ?? '')
+        ? ['timeout', 'timed out']
+        : ['network', `network failure, ${code ?? (message ? message.replace(/https?:\/\/\S+/g, '<url>') : 'unknown failure')}`];
+  // fetch implementations put the full URL (credentials included) in their messages: the
+  // transport hands on only a redacted copy of the error, its cause included (`redactError`).
+  return new PresenceError(category, `${operation}: ${what} (GET ${url})`, { operation, url }, { cause: error });
 }
 
 /** A body over `maxResponseBytes`: permanent (the same request would bring the same body). */
@@ -132,15 +127,6 @@ function tooLarge(operation: PresenceOperation, url: string, maxResponseBytes: n
     maxResponseBytes,
     ...(statusCode === undefined ? {} : { statusCode }),
   });
-}
-
-function redactedCause(error: unknown): Error {
-  const original = (error ?? {}) as { name?: string; code?: string; errno?: unknown; message?: string };
-  const copy = new Error(redactText(String(original.message ?? error)));
-  copy.name = original.name ?? 'Error';
-  if (original.code !== undefined) Object.assign(copy, { code: original.code });
-  if (original.errno !== undefined) Object.assign(copy, { errno: original.errno });
-  return copy;
 }
 
 /**

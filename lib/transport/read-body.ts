@@ -33,7 +33,7 @@ export type ResponseBodyStream =
   | AsyncIterable<Uint8Array | string>;
 
 /** What {@link readCappedText} needs of a response. */
-export interface CappedSource {
+interface CappedSource {
   readonly headers: { get(name: string): string | null };
   readonly body?: ResponseBodyStream | null;
   text(): Promise<string>;
@@ -77,58 +77,40 @@ export async function readCappedText(response: CappedSource, maxBytes: number, a
     throw new BodyTooLarge(maxBytes);
   }
   const body = response.body;
-  if (body !== undefined && body !== null) {
-    if (typeof (body as { getReader?: unknown }).getReader === 'function') return readWebStream(body as Extract<ResponseBodyStream, { getReader: unknown }>, maxBytes, abort);
-    if (typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') return readIterable(body as AsyncIterable<Uint8Array | string>, maxBytes, abort);
+  if (body === undefined || body === null || (typeof (body as { getReader?: unknown }).getReader !== 'function' && typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function')) {
+    const text = await response.text();
+    if (utf8Length(text, maxBytes) > maxBytes) throw new BodyTooLarge(maxBytes);
+    return text;
   }
-  const text = await response.text();
-  if (utf8Length(text, maxBytes) > maxBytes) throw new BodyTooLarge(maxBytes);
-  return text;
-}
-
-async function readWebStream(body: Extract<ResponseBodyStream, { getReader: unknown }>, maxBytes: number, abort: () => void): Promise<string> {
-  const reader = body.getReader();
   const decoder = new TextDecoder();
   const parts: string[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (value === undefined) continue;
-    total += value.byteLength;
+  // Leaving the loop early (the throw) returns the iterator, which cancels a web stream and
+  // destroys a Node stream.
+  for await (const chunk of chunksOf(body)) {
+    total += typeof chunk === 'string' ? encoder.encode(chunk).length : chunk.byteLength;
     if (total > maxBytes) {
-      reader.cancel().catch(() => undefined);
       abort();
       throw new BodyTooLarge(maxBytes);
     }
-    parts.push(decoder.decode(value, { stream: true }));
+    parts.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
   }
   parts.push(decoder.decode());
   return parts.join('');
 }
 
-async function readIterable(body: AsyncIterable<Uint8Array | string>, maxBytes: number, abort: () => void): Promise<string> {
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
-  let total = 0;
-  // Leaving the loop early (the throw) returns the iterator, which destroys a Node stream.
-  for await (const chunk of body) {
-    if (typeof chunk === 'string') {
-      total += encoder.encode(chunk).length;
-      if (total > maxBytes) {
-        abort();
-        throw new BodyTooLarge(maxBytes);
-      }
-      parts.push(chunk);
-      continue;
+/** A body's chunks, whether it is a WHATWG stream or an async iterable (node-fetch 2's Node stream). */
+async function* chunksOf(body: ResponseBodyStream): AsyncIterable<Uint8Array | string> {
+  if (typeof (body as { getReader?: unknown }).getReader !== 'function') return yield* body as AsyncIterable<Uint8Array | string>;
+  const reader = (body as Extract<ResponseBodyStream, { getReader: unknown }>).getReader();
+  let done = false;
+  try {
+    while (!done) {
+      const next = await reader.read();
+      done = next.done;
+      if (!done && next.value !== undefined) yield next.value;
     }
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      abort();
-      throw new BodyTooLarge(maxBytes);
-    }
-    parts.push(decoder.decode(chunk, { stream: true }));
+  } finally {
+    if (!done) reader.cancel().catch(() => undefined);
   }
-  parts.push(decoder.decode());
-  return parts.join('');
 }

@@ -64,7 +64,7 @@ const TRUNCATED = '[truncated]';
  * redactValue({ auth_key: 'k', note: ['k!'] }, ['k']); // { auth_key: '***', note: ['***!'] }
  * ```
  */
-export function redactValue(value: unknown, secrets: readonly string[]): unknown {
+function redactValue(value: unknown, secrets: readonly string[]): unknown {
   const root: { value?: unknown } = {};
   const pending: Array<{ source: unknown; target: Record<string, unknown> | unknown[]; key: string | number; depth: number }> = [
     { source: value, target: root as Record<string, unknown>, key: 'value', depth: 0 },

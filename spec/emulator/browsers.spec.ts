@@ -8,7 +8,7 @@ import { firstValueFrom } from 'rxjs';
 import { startEmulator, type Emulator, type EmulatorPresenceEvent, type EmulatorRequestRecord } from '../../lib/emulator';
 import { Keyset } from '../../lib/keyset';
 import { Presence } from '../../lib/presence';
-import { hubsOf } from '../../lib/streams/heartbeat-stream';
+import { settled } from '../../lib/streams/shared-loop';
 import { randomKey, rawExchange, request, waitFor } from '../helpers/emulator';
 
 let emulator: Emulator | undefined;
@@ -130,7 +130,7 @@ describe('close()', () => {
     expect(events.map((e) => `${e.action} ${e.uuid}`)).toEqual(['join alice', 'leave alice']);
     expect(records.filter((r) => r.operation === 'leave').map((r) => r.status)).toEqual([200]);
     // The leave was answered, so the client has no retry pending.
-    await Promise.all(hubsOf(presence.context).map((hub) => hub.leavesSettled()));
+    await Promise.all([...presence.context.loops.heartbeats.values()].map(settled));
     expect(took).toBeLessThan(1_500);
     expect((emulator as unknown as { openConnections(): number }).openConnections()).toBe(0);
   });

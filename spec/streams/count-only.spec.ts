@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { TestScheduler } from 'rxjs/testing';
 import { diffOccupancy } from '../../lib/streams/diff-occupancy';
 import { events$ } from '../../lib/streams/events-stream';
-import { presenceEvents$ } from '../../lib/streams/presence-events';
+import { presenceEvents$ } from '../../lib/streams/presence-events-stream';
 import type { HereNowResult, PresenceEvent } from '../../lib/types';
 import { fakeContext } from '../helpers/fake-transport';
 

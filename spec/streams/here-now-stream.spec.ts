@@ -3,7 +3,7 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { PresenceError } from '../../lib/errors';
 import { hereNow$ } from '../../lib/streams/here-now-stream';
-import { presenceEvents$ } from '../../lib/streams/presence-events';
+import { presenceEvents$ } from '../../lib/streams/presence-events-stream';
 import { fakeContext } from '../helpers/fake-transport';
 
 let ts: TestScheduler;

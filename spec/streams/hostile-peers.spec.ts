@@ -7,9 +7,9 @@ import * as t from 'io-ts';
 import { of } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { isPresenceError } from '../../lib/errors';
-import { decodeStates } from '../../lib/streams/presence-events';
+import { decodeStates } from '../../lib/streams/presence-events-stream';
 import { events$ } from '../../lib/streams/events-stream';
-import { presenceEvents$ } from '../../lib/streams/presence-events';
+import { presenceEvents$ } from '../../lib/streams/presence-events-stream';
 import { jsonEqual } from '../../lib/streams/json-equal';
 import { fakeContext } from '../helpers/fake-transport';
 

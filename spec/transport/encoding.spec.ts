@@ -4,7 +4,7 @@ import { PresenceError } from '../../lib/errors';
 import { canonicalQuery, encodeNames, encodeString } from '../../lib/transport/encoding';
 import { redactUrl } from '../../lib/transport/fetch-transport';
 import { parseRetryAfter } from '../../lib/transport/response';
-import { backoffDelay, RETRY_DEFAULTS, retryConfig } from '../../lib/transport/retry-policy';
+import { backoffDelay, RETRY_DEFAULTS, retryConfig } from '../../lib/retry-policy';
 import { signV2 } from '../../lib/transport/signature';
 
 describe('encoding', () => {

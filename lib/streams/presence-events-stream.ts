@@ -19,7 +19,7 @@ import {
 } from 'rxjs';
 import { formatIssues, toIssues } from '../codecs/report';
 import { asPresenceError, validationError } from '../errors';
-import type { PresenceContext } from '../operations/context';
+import type { PresenceContext } from '../presence-context';
 import { StateInfo } from '../operations/here-now';
 import type { PresenceEvent } from '../types';
 import { diffOccupancy } from './diff-occupancy';
@@ -194,13 +194,7 @@ export function presenceEvents$<S = unknown>(
     }
     const raw$ =
       source === 'subscribe' && subscribeSource !== undefined
-        ? subscribeSource(context, {
-            ...(pollOptions.keyset === undefined ? {} : { keyset: pollOptions.keyset }),
-            ...(pollOptions.using === undefined ? {} : { using: pollOptions.using }),
-            ...(pollOptions.channels === undefined ? {} : { channels: pollOptions.channels }),
-            ...(pollOptions.channelGroups === undefined ? {} : { channelGroups: pollOptions.channelGroups }),
-            initial,
-          })
+        ? subscribeSource(context, { keyset: pollOptions.keyset, using: pollOptions.using, channels: pollOptions.channels, channelGroups: pollOptions.channelGroups, initial })
         : hereNow$(context, { ...pollOptions, stateInfo }).pipe(diffOccupancy({ initial }));
     return raw$.pipe(
       stateCodec === undefined ? (identity as OperatorFunction<PresenceEvent, PresenceEvent<S>>) : decodeStates(stateCodec),
