@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalQuery, type Query } from '../transport/encoding';
+import { canonicalQuery, type Query } from '../protocol/encoding';
 import type { RequestQuery } from './query';
 import { replies, type Reply } from './responses';
 

@@ -2,7 +2,7 @@ import type { Observable } from 'rxjs';
 import { ChannelGroupChangeBody, ChannelGroupChannelsBody, ChannelGroupListBody } from '../codecs/bodies';
 import { validationError, type PresenceOperation } from '../errors';
 import type { KeysetChoice } from '../keyset';
-import { paths } from '../transport/paths';
+import { paths } from '../protocol/paths';
 import type { ChannelGroupChangeResult, ChannelGroupChannels, ChannelGroupList } from '../types';
 import { checkName, names } from '../validate';
 import { callOperation, type PresenceContext } from './context';

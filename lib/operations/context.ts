@@ -3,7 +3,7 @@ import type * as t from 'io-ts';
 import { decodeWith } from '../codecs/decode';
 import { asPresenceError, type PresenceOperation } from '../errors';
 import type { KeysetChoice, KeysetStore } from '../keyset';
-import { canonicalQuery } from '../transport/encoding';
+import { canonicalQuery } from '../protocol/encoding';
 import { redactError, secretForms } from '../transport/redact';
 import type { PresenceRequest, RequestKeys, Transport } from '../transport/types';
 

@@ -3,7 +3,8 @@ import { concatMap, defer, EMPTY, expand, last, map, of, type Observable } from 
 import { HereNowMultiBody, HereNowSingleBody, type OccupantEntry } from '../codecs/bodies';
 import { validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
-import { groupQuery, paths } from '../transport/paths';
+import { HERE_NOW_PAGE_LIMIT } from '../protocol/limits';
+import { groupQuery, paths } from '../protocol/paths';
 import type { PresenceRequest, RequestKeys } from '../transport/types';
 import type { ChannelOccupancy, HereNowResult, OccupantInfo } from '../types';
 import { integerIn, targets, type Targets } from '../validate';
@@ -39,19 +40,6 @@ export const StateInfo = {
  */
 export type StateInfo = (typeof StateInfo)[keyof typeof StateInfo];
 const STATE_INFOS: readonly string[] = Object.values(StateInfo);
-
-/**
- * The most uuids per channel the service returns in one page; the largest `limit` accepted.
- *
- * @example
- * ```ts
- * import { HERE_NOW_PAGE_LIMIT } from 'rx-presence';
- *
- * console.log(HERE_NOW_PAGE_LIMIT);
- * // Output: 1000
- * ```
- */
-export const HERE_NOW_PAGE_LIMIT = 1000;
 
 /**
  * Options of `presence.hereNow()`.

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { LeaveBody } from '../codecs/bodies';
 import type { KeysetChoice } from '../keyset';
-import { groupQuery, paths } from '../transport/paths';
+import { groupQuery, paths } from '../protocol/paths';
 import type { LeaveResult } from '../types';
 import { targets } from '../validate';
 import { callOperation, type PresenceContext } from './context';

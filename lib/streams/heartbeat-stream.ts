@@ -2,7 +2,7 @@ import { isObservable, map, Observable } from 'rxjs';
 import { validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
 import type { PresenceContext } from '../operations/context';
-import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
+import { DEFAULT_PRESENCE_TIMEOUT } from '../protocol/limits';
 import type { PresenceState } from '../types';
 import { HEARTBEAT_RANGE, heartbeatSeconds, perChannelStateJson, secondsIn, targets } from '../validate';
 import type { HeartbeatEvent } from './heartbeat-events';

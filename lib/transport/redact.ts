@@ -5,7 +5,7 @@
  * in as well as of `auth=` / `signature=` patterns and anything shaped like a v2 signature.
  */
 import { PresenceError, type DecodeIssue } from '../errors';
-import { encodeString } from './encoding';
+import { encodeString } from '../protocol/encoding';
 
 const CREDENTIAL = /\b(auth|signature)=[^&\s'"]*/g;
 /** A v2 signature: `v2.` and 43 base64url characters (32 bytes of HMAC-SHA256). */

@@ -1,7 +1,7 @@
 /** Keysets and v2 request signatures (protocol.md §12). */
 import PubNub from 'pubnub';
 import { startEmulator, type Emulator } from '../../lib/emulator';
-import { canonicalQuery, encodeNames } from '../../lib/transport/encoding';
+import { canonicalQuery, encodeNames } from '../../lib/protocol/encoding';
 import { signV2 } from '../../lib/transport/signature';
 import { ReplayGuard } from '../../lib/emulator/signature-check';
 import { ManualClock, ok, randomKey, request, sdkFor } from '../helpers/emulator';

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { expectedSignature } from '../../lib/emulator/signature-check';
-import { encodeNames } from '../../lib/transport/encoding';
+import { encodeNames } from '../../lib/protocol/encoding';
 import { signV2 } from '../../lib/transport/signature';
 
 // Internal to the SDK, but it is the signer every official JS client uses; if it moves, this
