@@ -5,7 +5,7 @@
  * and the emulator would otherwise go unseen by every spec that signs against the emulator.
  */
 import fc from 'fast-check';
-import { expectedSignature } from '../../lib/emulator/signature-check';
+import { expectedSignature } from '../../lib/emulator/pipeline/access';
 import { encodeNames } from '../../lib/protocol/encoding';
 import { signV2 } from '../../lib/transport/signature';
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { ChannelGroups, MAX_CHANNELS_PER_GROUP } from './channel-groups';
 import { ParkedStates, PresenceStore, type PresenceEventSink } from './store';
-import type { EmulatorClock } from './types';
+import type { EmulatorClock } from '../types';
 
 /**
  * Everything the emulator holds for one subscribe key.

@@ -1,6 +1,7 @@
+import { presenceChannelOf } from '../../protocol/presence-channels';
 import type { ChannelGroups } from './channel-groups';
 import type { TimetokenSource } from './timetoken';
-import type { EmulatorClock, EmulatorPresenceEvent } from './types';
+import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 
 /**
  * Largest interval payload (bytes of JSON) that still carries the `join` / `leave` / `timeout`
@@ -138,10 +139,6 @@ export class ChannelLog {
   lastAt = 0;
 
   constructor(private readonly capacity: number) {}
-
-  get size(): number {
-    return this.items.length;
-  }
 
   push(message: FeedMessage): void {
     if (this.items.length < this.capacity) {
@@ -329,10 +326,10 @@ export class PresenceFeed {
       if (!log) return;
       for (const message of log.since(after, limit)) found.push({ message, subscription });
     };
-    for (const channel of watch.channels) gather(channel, `${channel}-pnpres`);
+    for (const channel of watch.channels) gather(channel, presenceChannelOf(channel));
     if (watch.groups.length > 0) {
       const groups = this.options.groupsOf(subscribeKey);
-      for (const group of watch.groups) for (const channel of groups.channels(group)) gather(channel, `${group}-pnpres`);
+      for (const group of watch.groups) for (const channel of groups.channels(group)) gather(channel, presenceChannelOf(group));
     }
     found.sort((a, b) => (a.message.timetoken < b.message.timetoken ? -1 : a.message.timetoken > b.message.timetoken ? 1 : 0));
     return found.length > limit ? found.slice(0, limit) : found;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { DeadlineHeap, type Scheduled } from './expiry-queue';
-import type { EmulatorClock, EmulatorPresenceEvent } from './types';
+import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 
 /**
  * Presence state as stored: always a JSON object (the routes reject anything else).

@@ -1,34 +1,15 @@
+/**
+ * Access Manager, as it stands in front of the service: the subscribe key must be known (when
+ * keysets are configured) and, on a keyset with a secret key, every request but `/time/0` must carry
+ * a fresh, valid v2 signature, each accepted once. Checked before the service sees the request.
+ */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalQuery, type Query } from '../protocol/encoding';
+import type { Query } from '../../protocol/encoding';
+import { stringToSign } from '../../protocol/signing';
+import type { EmulatorKeyset } from '../types';
 import type { RequestQuery } from './query';
 import { replies, type Reply } from './responses';
-
-/**
- * What a signed request is checked against.
- *
- * @example
- * ```ts
- * const check: SignatureCheck = {
- *   secretKey: 'sec', publishKey: 'pub', rawPath: '/v2/presence/sub-key/demo/channel/a%20b/heartbeat',
- *   query: RequestQuery.parse('uuid=me&timestamp=1900000000&signature=v2.abc'),
- *   nowMs: 1_900_000_000_000, windowSeconds: 60, channels: ['a b'], groups: [],
- * };
- * ```
- */
-export interface SignatureCheck {
-  readonly secretKey: string;
-  readonly publishKey: string | undefined;
-  /** The path exactly as received (still percent-encoded): what the client signed. */
-  readonly rawPath: string;
-  readonly query: RequestQuery;
-  readonly nowMs: number;
-  readonly windowSeconds: number;
-  /** Named in the 403 body, as Access Manager denials do. */
-  readonly channels: readonly string[];
-  readonly groups: readonly string[];
-  /** When given, a valid signature is accepted once: a second use within the window is refused. */
-  readonly replays?: ReplayGuard;
-}
+import type { Route } from './router';
 
 /** How many accepted signatures are remembered at most; the oldest are forgotten first beyond it. */
 export const MAX_REMEMBERED_SIGNATURES = 100_000;
@@ -79,8 +60,9 @@ export class ReplayGuard {
 
 /**
  * The v2 signature the service expects, computed with `node:crypto`. Deliberately not the
- * client's Web Crypto `signV2`: two independent implementations checked against each other (and
- * against the official SDK) cannot share a bug that lets a wrong signature through.
+ * client's Web Crypto `signV2`: only the text signed (`stringToSign`, protocol knowledge) is
+ * shared; the HMAC and its encoding are done here independently, and a spec checks both against
+ * the official SDK's signer, so a bug in any one of them cannot let a wrong signature through.
  *
  * @example
  * ```ts
@@ -90,7 +72,7 @@ export class ReplayGuard {
  * ```
  */
 export function expectedSignature(secretKey: string, publishKey: string | undefined, rawPath: string, query: Query): string {
-  const text = `GET\n${publishKey}\n${rawPath}\n${canonicalQuery(query)}\n`;
+  const text = stringToSign({ method: 'GET', publishKey, path: rawPath, query });
   return `v2.${createHmac('sha256', secretKey).update(text).digest('base64url')}`;
 }
 
@@ -100,39 +82,66 @@ const sameText = (a: string, b: string): boolean => {
   return left.length === right.length && timingSafeEqual(left, right);
 };
 
+/** What a v2 signature covers: every parameter but `signature`, as received (decoded). */
+const signedParams = (query: RequestQuery): Query => {
+  const signed = query.all();
+  delete signed.signature;
+  return signed;
+};
+
 /**
- * Verifies a v2 request signature the way the service does: every parameter but `signature`,
- * decoded and re-encoded with PubNub's encoder by {@link expectedSignature}, over the path as sent. So a
- * client that encodes spaces as `+` or leaves commas raw still verifies, as long as it signed the
- * canonical form.
+ * The subscribe-key and signature checks of one emulator.
  *
- * @returns `undefined` when the request may proceed, else the Access Manager 403 to send:
- *   `Forbidden` for a missing signature or a missing, stale or future `timestamp`, `Invalid
- *   Signature` for a wrong one, `Signature Already Used` for a replay (with `replays`).
+ * A signature is verified the way the service does: every parameter but `signature`, decoded and
+ * re-encoded with PubNub's encoder, over the path as sent. So a client that encodes spaces as `+`
+ * or leaves commas raw still verifies, as long as it signed the canonical form.
  *
  * @example
  * ```ts
- * const denied = checkSignature({
- *   secretKey: 'sec', publishKey: 'pub', rawPath: '/time/0', query: RequestQuery.parse('uuid=me'),
- *   nowMs: Date.now(), windowSeconds: 60, channels: [], groups: [],
- * });
- * denied?.status; // 403: no timestamp, no signature
+ * const access = new Access([{ subscribeKey: 'demo', secretKey: 'sec' }], 60, true);
+ * access.check(route, '/v2/presence/sub-key/demo/channel/a/heartbeat', query, Date.now());
+ * // undefined when the request may proceed, else the Access Manager's 400 or 403
  * ```
  */
-export function checkSignature(check: SignatureCheck): Reply | undefined {
-  const { query } = check;
-  const signature = query.get('signature');
-  const timestamp = query.get('timestamp');
-  const seconds = timestamp !== undefined && /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : undefined;
-  if (
-    signature === undefined ||
-    seconds === undefined ||
-    Math.abs(Math.floor(check.nowMs / 1000) - seconds) > check.windowSeconds
-  ) {
-    return replies.forbidden(check.channels, check.groups);
+export class Access {
+  private readonly keysets: ReadonlyMap<string, EmulatorKeyset> | undefined;
+  private readonly replays: ReplayGuard | undefined;
+
+  /**
+   * @param keysets - The keysets accepted; `undefined` accepts any subscribe key, unsigned.
+   * @param windowSeconds - How far a signed request's `timestamp` may be from the clock.
+   * @param rejectReplays - Whether a signature is accepted only once within the window.
+   */
+  constructor(keysets: readonly EmulatorKeyset[] | undefined, private readonly windowSeconds: number, rejectReplays: boolean) {
+    this.keysets = keysets && new Map(keysets.map((keyset) => [keyset.subscribeKey, keyset]));
+    const signing = keysets?.some((keyset) => keyset.secretKey !== undefined) ?? false;
+    this.replays = signing && rejectReplays ? new ReplayGuard() : undefined;
   }
-  const expected = expectedSignature(check.secretKey, check.publishKey, check.rawPath, query.signed());
-  if (!sameText(signature, expected)) return replies.invalidSignature();
-  if (check.replays && !check.replays.admit(signature, check.nowMs, check.windowSeconds)) return replies.signatureReused();
-  return undefined;
+
+  /**
+   * `undefined` when the request may proceed, else the Access Manager's answer: 400 `Invalid
+   * Subscribe Key` for an empty or unknown key; 403 `Forbidden` for a missing signature or a
+   * missing, stale or future `timestamp`, `Invalid Signature` for a wrong one, `Signature Already
+   * Used` for a replay.
+   */
+  check(route: Route, rawPath: string, query: RequestQuery, nowMs: number): Reply | undefined {
+    if (route.operation === 'time') return undefined;
+    if (route.subscribeKey === '') return replies.invalidSubscribeKey();
+    if (!this.keysets) return undefined;
+    const keyset = this.keysets.get(route.subscribeKey);
+    if (!keyset) return replies.invalidSubscribeKey();
+    if (keyset.secretKey === undefined) return undefined;
+    const signature = query.get('signature');
+    const timestamp = query.get('timestamp');
+    const seconds = timestamp !== undefined && /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : undefined;
+    if (signature === undefined || seconds === undefined || Math.abs(Math.floor(nowMs / 1000) - seconds) > this.windowSeconds) {
+      // Named in the 403 body, as Access Manager denials do.
+      return replies.forbidden('channels' in route ? route.channels : [], query.list('channel-group'));
+    }
+    if (!sameText(signature, expectedSignature(keyset.secretKey, keyset.publishKey, rawPath, signedParams(query)))) {
+      return replies.invalidSignature();
+    }
+    if (this.replays && !this.replays.admit(signature, nowMs, this.windowSeconds)) return replies.signatureReused();
+    return undefined;
+  }
 }
