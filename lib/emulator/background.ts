@@ -65,7 +65,7 @@ class Slices {
  * const work: BackgroundWork = { keyspaces, feed, cache, clock, presenceIntervalMs: 10_000, failed: (what, e) => log.error(what, e) };
  * ```
  */
-export interface BackgroundWork {
+interface BackgroundWork {
   readonly keyspaces: Keyspaces;
   readonly feed: PresenceFeed;
   readonly cache: HereNowCache;

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import type { Observable } from 'rxjs';
 import { MAX_REQUEST_URI_BYTES } from '../protocol/limits';
+import { Connections } from './connections';
 import { clientErrorReply, preflightReply } from './edge';
 import type { Keyspaces } from './model/keyspaces';
 import type { Outcome } from './pipeline/pipeline';
@@ -19,14 +19,6 @@ import type { Emulator, EmulatorFaults, EmulatorOptions, EmulatorPresenceEvent, 
  * get the service's JSON 414; anything bigger still gets it, from the `clientError` path.
  */
 const MAX_HEADER_BYTES = 2 * MAX_REQUEST_URI_BYTES;
-/**
- * `close()` waits until no request or connection has arrived for this long (and no delayed answer
- * is pending) before it stops listening: a request a client sent just before `close()` (the leave
- * of an ended `heartbeat$`, say) is then answered instead of reset and retried against a closed port.
- */
-const CLOSE_QUIET_MS = 20;
-/** The longest `close()` waits for that quiet. */
-const CLOSE_DRAIN_MS = 1000;
 /**
  * How long a connection whose request could not be read (408, 414, 431, 400) stays after its
  * answer was written, at most, so that a client still sending can read the answer before the
@@ -56,14 +48,8 @@ export class EmulatorServer implements Emulator {
   private readonly log: RequestLog;
   private readonly writer = new ReplyWriter();
   private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  /** Sockets beyond `maxConnections`: their first request is answered 503 and they are closed. */
-  private readonly excess = new Set<Socket>();
+  private readonly connections: Connections;
   private closing: Promise<void> | undefined;
-  /** When (performance.now()) the last request or connection arrived: `close()` waits for quiet. */
-  private lastArrival = 0;
-  /** Answers waiting on an injected latency: `close()` lets them go out first. */
-  private delayedAnswers = 0;
   private address: AddressInfo | undefined;
   private suspended = false;
   /** Suspend and resume, one after the other. */
@@ -74,6 +60,7 @@ export class EmulatorServer implements Emulator {
     this.service = new PresenceService(settings, this.log);
     this.events$ = this.service.events$;
     this.requests$ = this.log.requests$;
+    this.connections = new Connections(settings.maxConnections);
     this.server = createServer(
       {
         // Both limit *receiving* a request; a held subscribe has been received in full, so they
@@ -87,7 +74,7 @@ export class EmulatorServer implements Emulator {
       },
       (req, res) => this.onRequest(req, res),
     );
-    this.server.on('connection', (socket: Socket) => this.onConnection(socket));
+    this.server.on('connection', (socket: Socket) => this.connections.accept(socket));
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.onClientError(error, socket));
   }
 
@@ -132,7 +119,7 @@ export class EmulatorServer implements Emulator {
   }
 
   openConnections(): number {
-    return this.sockets.size;
+    return this.connections.size;
   }
 
   heldSubscribes(): number {
@@ -181,7 +168,8 @@ export class EmulatorServer implements Emulator {
     this.closing ??= this.transition
       .then(async () => {
         this.service.stop();
-        await this.drain();
+        // The graceful part: what is already on its way is answered first.
+        if (!this.suspended) await this.connections.quiet();
         // Answered before the sockets go, so clients see a clean empty answer rather than a reset.
         this.service.subscribes.releaseAll();
         return this.stopListening();
@@ -191,26 +179,6 @@ export class EmulatorServer implements Emulator {
         this.log.complete();
       });
     return this.closing;
-  }
-
-  /**
-   * The graceful part of `close()`: keeps serving until nothing has arrived for
-   * {@link CLOSE_QUIET_MS} and no delayed answer is pending, at most {@link CLOSE_DRAIN_MS}. Each
-   * wait ends in the event loop's check phase, after the poll phase has read whatever reached the
-   * sockets meanwhile, so a request that arrived during a busy moment is seen before we give up.
-   */
-  private async drain(): Promise<void> {
-    if (this.suspended) return;
-    const started = performance.now();
-    this.lastArrival = Math.max(this.lastArrival, started);
-    for (;;) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const now = performance.now();
-      const quietFor = now - this.lastArrival;
-      if (now - started >= CLOSE_DRAIN_MS || (quietFor >= CLOSE_QUIET_MS && this.delayedAnswers === 0)) return;
-      const wait = Math.max(1, Math.min(CLOSE_QUIET_MS - quietFor, started + CLOSE_DRAIN_MS - now));
-      await new Promise<void>((resolve) => setTimeout(resolve, wait));
-    }
   }
 
   /** Runs `step` after the previous suspend / resume; a failed step does not block the next. */
@@ -233,25 +201,12 @@ export class EmulatorServer implements Emulator {
 
   /** Stops accepting and destroys every socket; resolves once the server and every socket have closed. */
   private async stopListening(): Promise<void> {
-    const socketsClosed = [...this.sockets].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
     // Called with an error when the server was not listening (suspended): closed all the same.
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await Promise.all([serverClosed, ...socketsClosed]);
+    await Promise.all([serverClosed, this.connections.destroyAll()]);
     // The responses' own `close` events (which cancel held subscribes) follow on the next ticks.
     await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-
-  private onConnection(socket: Socket): void {
-    this.lastArrival = performance.now();
-    // Counted against the limit: sockets not marked excess.
-    if (this.sockets.size - this.excess.size >= this.settings.maxConnections) this.excess.add(socket);
-    this.sockets.add(socket);
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      this.excess.delete(socket);
-    });
   }
 
   /**
@@ -259,12 +214,12 @@ export class EmulatorServer implements Emulator {
    * then the service's pipeline.
    */
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    this.lastArrival = performance.now();
+    this.connections.arrived();
     const request = new IncomingRequest(req.method ?? 'GET', req.url ?? '/');
     const started = this.log.start();
     // While closing, every answer ends its connection, so no keep-alive socket outlives close().
     if (this.closing !== undefined) res.setHeader('Connection', 'close');
-    if (this.excess.size > 0 && this.excess.has(req.socket)) {
+    if (this.connections.isExcess(req.socket)) {
       this.reply(res, request, replies.tooManyConnections(), started);
     } else if (request.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
       this.reply(res, request, preflightReply(req.headers['access-control-request-headers']), started);
@@ -312,13 +267,13 @@ export class EmulatorServer implements Emulator {
 
   /** An injected latency: the request waits, then goes on; a client that gives up meanwhile takes it along, unprocessed. */
   private delay(req: IncomingMessage, res: ServerResponse, request: IncomingRequest, outcome: Extract<Outcome, { kind: 'delayed' }>, started: number): void {
-    this.delayedAnswers++;
+    const done = this.connections.delaying();
     const gone = (): void => {
-      this.delayedAnswers--;
+      done();
       clearTimeout(timer);
     };
     const timer = setTimeout(() => {
-      this.delayedAnswers--;
+      done();
       res.off('close', gone);
       this.respond(req, res, request, outcome.next(this.settings.clock.now()), started);
     }, outcome.ms);

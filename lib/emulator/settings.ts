@@ -4,13 +4,10 @@
  */
 import { DEFAULT_PRESENCE_TIMEOUT, MAX_CHANNELS_PER_REQUEST } from '../protocol/limits';
 import { MAX_CHANNELS_PER_GROUP } from './model/channel-groups';
+import { MAX_PARKED_STATES } from './model/parked-states';
 import { EVENT_RETENTION_MS } from './model/presence-feed';
-import { MAX_PARKED_STATES } from './model/store';
-import { FaultInjector } from './pipeline/faults';
+import { FaultInjector, MAX_TIMER_MS } from './pipeline/faults';
 import type { EmulatorClock, EmulatorKeyset, EmulatorOptions } from './types';
-
-/** Longest delay `setTimeout` takes (about 24.8 days). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * What every option is when left out.

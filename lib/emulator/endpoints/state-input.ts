@@ -129,7 +129,7 @@ function inspect(text: string, maxDepth: number): { depth: number; exact: boolea
  * const read: ReadState = { state: { a: [1] }, depth: 2 };
  * ```
  */
-export interface ReadState {
+interface ReadState {
   readonly state: StoredState;
   readonly depth: number;
 }

@@ -55,7 +55,7 @@ function metadataOf(delivery: Delivery): Record<string, unknown> {
  * // { a: '0', f: 0, p: { t: '19000000000000000', r: 1 }, k: 'demo', c: 'lobby-pnpres', u: {…}, d: {…}, b: 'lobby-pnpres' }
  * ```
  */
-export function envelopeOf(subscribeKey: string, delivery: Delivery): object {
+function envelopeOf(subscribeKey: string, delivery: Delivery): object {
   const { message, subscription } = delivery;
   return {
     a: SHARD,

@@ -12,7 +12,7 @@ import { replies, type Reply } from './responses';
 import type { Route } from './router';
 
 /** How many accepted signatures are remembered at most; the oldest are forgotten first beyond it. */
-export const MAX_REMEMBERED_SIGNATURES = 100_000;
+const MAX_REMEMBERED_SIGNATURES = 100_000;
 
 /**
  * The signatures accepted recently, so that a replayed request is refused. A signature is only

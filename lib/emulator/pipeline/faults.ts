@@ -8,8 +8,15 @@ import type { EmulatorFaultKind, EmulatorFaults, EmulatorOperation } from '../ty
 import type { Answer, Outcome } from './pipeline';
 import { presenceReply, replies, type Reply } from './responses';
 
-/** Longest delay `setTimeout` takes (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Longest delay `setTimeout` takes (about 24.8 days): the bound of every delay the emulator sets.
+ *
+ * @example
+ * ```ts
+ * Math.min(delayMs, MAX_TIMER_MS);
+ * ```
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const OPERATIONS: readonly EmulatorOperation[] = [
   'heartbeat', 'leave', 'hereNow', 'globalHereNow', 'whereNow', 'setState', 'getState', 'channelGroup', 'time', 'subscribe', 'unknown',
@@ -48,7 +55,7 @@ export function mulberry32(seed: number): () => number {
  * const decision: FaultDecision = { latencyMs: 40, kind: 'error', status: 503 };
  * ```
  */
-export interface FaultDecision {
+interface FaultDecision {
   readonly latencyMs: number;
   readonly kind: EmulatorFaultKind | undefined;
   /** For `error`: the status to answer with. */
@@ -95,8 +102,6 @@ const KINDS: readonly (readonly [EmulatorFaultKind, keyof EmulatorFaults])[] = [
  * ```
  */
 export class FaultInjector {
-  /** The faults as given, for display. */
-  readonly faults: EmulatorFaults;
   /** Seconds sent in `Retry-After` with a 429 or 503. */
   readonly retryAfterSeconds: number;
   private readonly covered: ReadonlySet<EmulatorOperation>;
@@ -113,7 +118,6 @@ export class FaultInjector {
       'resetRate', 'hangRate', 'truncateRate', 'garbageRate', 'false200Rate',
     ]);
     for (const key of Object.keys(faults)) if (!known.has(key)) throw new RangeError(`faults: unknown field "${key}"`);
-    this.faults = faults;
     const seed = faults.seed ?? 1;
     if (typeof seed !== 'number' || !Number.isInteger(seed)) fail('seed', 'an integer', seed);
     this.random = mulberry32(seed);

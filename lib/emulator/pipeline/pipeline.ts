@@ -4,8 +4,8 @@
  */
 import { MAX_REQUEST_URI_BYTES } from '../../protocol/limits';
 import { channelGroup } from '../endpoints/channel-groups';
-import type { EndpointContext } from '../endpoints/helpers';
 import { heartbeat, leave } from '../endpoints/heartbeat';
+import type { EndpointContext } from '../endpoints/helpers';
 import { globalHereNow, hereNow } from '../endpoints/here-now';
 import { getState, setState } from '../endpoints/state';
 import type { HeldPoll, SubscribeService } from '../endpoints/subscribe';
@@ -55,7 +55,7 @@ export type Answer = (request: IncomingRequest, now: number) => Outcome;
  * const deps: PipelineDeps = { endpoints, subscribes, access, maxChannelsPerRequest: 500, beforeRequest: () => {}, internalError: console.error };
  * ```
  */
-export interface PipelineDeps {
+interface PipelineDeps {
   readonly endpoints: EndpointContext;
   readonly subscribes: SubscribeService;
   readonly access: Access;

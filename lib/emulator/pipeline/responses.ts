@@ -265,9 +265,6 @@ export const replies = {
    */
   groupFull: (): Reply => GROUP_FULL,
 
-  registryError: (message: string): Reply =>
-    registry(400, { status: 400, message, service: 'channel-registry', error: true }),
-
   /** The real 404 has no `status` key. */
   notFound: (normalizedPath: string): Reply =>
     presence(404, { message: `Not found: '${normalizedPath}'`, error: 1, service: 'Presence' }),
