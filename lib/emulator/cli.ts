@@ -10,10 +10,29 @@ const PARSE_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntrie
   ['help', { type: 'boolean', short: 'h' }] as const,
 ]);
 
+/** Columns the help is wrapped to. */
+const HELP_COLUMNS = 100;
+
+/** `text` in lines of at most `columns`, broken at spaces. */
+const wrap = (text: string, columns: number): string[] => {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
+};
+
 const usage = (): string => {
-  const lines = [...EMULATOR_FLAGS.map((flag) => [emulatorFlagSyntax(flag), emulatorFlagHelp(flag)] as const), ['-h, --help', 'show this help'] as const];
-  const width = Math.max(...lines.map(([syntax]) => syntax.length)) + 2;
-  return [`Usage: ${NAME} [options]`, '', ...lines.map(([syntax, help]) => `  ${syntax.padEnd(width)}${help}`)].join('\n');
+  const rows = [...EMULATOR_FLAGS.map((flag) => [emulatorFlagSyntax(flag), emulatorFlagHelp(flag)] as const), ['-h, --help', 'show this help'] as const];
+  const indent = Math.max(...rows.map(([syntax]) => syntax.length)) + 4;
+  const lines = rows.flatMap(([syntax, help]) =>
+    wrap(help, HELP_COLUMNS - indent).map((part, i) => (i === 0 ? `  ${syntax}`.padEnd(indent) : ' '.repeat(indent)) + part),
+  );
+  return [`Usage: ${NAME} [options]`, '', ...lines].join('\n');
 };
 
 /**
