@@ -30,7 +30,9 @@ export interface EmulatorFlag {
    * checked as the emulator checks the option; `switch`: no value.
    */
   readonly type: 'whole' | 'text' | 'json' | 'switch';
+  /** For `whole`: the smallest value accepted. */
   readonly min?: number;
+  /** For `whole`: the largest value accepted. */
   readonly max?: number;
   /** What the value is called in the help (`N`, `HOST`, `JSON`); absent for a switch. */
   readonly placeholder?: string;
@@ -42,6 +44,7 @@ export interface EmulatorFlag {
    * emulator's own default applies.
    */
   readonly applyDefault?: boolean;
+  /** What the flag does, for `--help` (without the default, which {@link emulatorFlagHelp} adds). */
   readonly help: string;
   /** The option it sets; absent for a flag of the binaries themselves (`verbose`). */
   readonly option?: keyof EmulatorOptions;
@@ -140,7 +143,10 @@ export function parseEmulatorFlag(flag: EmulatorFlag, text: string): unknown {
  * const { verbose, ...options }: EmulatorCliOptions = emulatorOptionsOf({ port: 0, verbose: true });
  * ```
  */
-export type EmulatorCliOptions = EmulatorOptions & { readonly verbose: boolean };
+export type EmulatorCliOptions = EmulatorOptions & {
+  /** `--verbose`: one line per request (the binaries print `requests$`, or pass a `log`). */
+  readonly verbose: boolean;
+};
 
 /**
  * The options parsed flag values give (each already through {@link parseEmulatorFlag}, a switch
