@@ -2,15 +2,6 @@ import type { EmulatorOperation } from '../types';
 import { RequestQuery } from './query';
 import { matchRoute, type NotFound, type Route } from './router';
 
-/** Runs `read` once; what it threw is kept and thrown again on later calls, like its result. */
-const attempt = <T>(read: () => T): T | Error => {
-  try {
-    return read();
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-};
-
 /**
  * One request as the pipeline reads it: the URL is split into path and query once, here, and the
  * path is routed and the query parsed at most once each, when a stage first asks (a request refused
@@ -44,7 +35,14 @@ export class IncomingRequest {
 
   /** The endpoint the path names. Throws `MalformedEncodingError` for a bad escape in a name. */
   route(): Route | NotFound {
-    this.routed ??= attempt(() => matchRoute(this.path));
+    if (this.routed === undefined) {
+      try {
+        this.routed = matchRoute(this.path);
+      } catch (error) {
+        // Kept, and thrown again to a later caller, like a route would be returned again.
+        this.routed = error instanceof Error ? error : new Error(String(error));
+      }
+    }
     if (this.routed instanceof Error) throw this.routed;
     return this.routed;
   }
@@ -69,7 +67,13 @@ export class IncomingRequest {
 
   /** The parsed query. Throws `MalformedEncodingError` for a bad escape. */
   query(): RequestQuery {
-    this.parsed ??= attempt(() => RequestQuery.parse(this.search));
+    if (this.parsed === undefined) {
+      try {
+        this.parsed = RequestQuery.parse(this.search);
+      } catch (error) {
+        this.parsed = error instanceof Error ? error : new Error(String(error));
+      }
+    }
     if (this.parsed instanceof Error) throw this.parsed;
     return this.parsed;
   }
