@@ -66,6 +66,9 @@ interface PipelineDeps {
   readonly internalError: (error: unknown) => void;
 }
 
+/** A URI of at most this many UTF-16 units cannot exceed `MAX_REQUEST_URI_BYTES` in UTF-8 bytes. */
+const SURELY_SHORT_URI = MAX_REQUEST_URI_BYTES / 3;
+
 /** Names in a comma list, counted without building it (empty names do not count, as in `splitNames`). */
 const countNames = (list: string | undefined): number => {
   if (list === undefined || list === '') return 0;
@@ -146,8 +149,7 @@ export function pipeline(deps: PipelineDeps): Answer {
   return (request, now) => {
     const { url } = request;
     try {
-      // A URI of at most a third of the limit in UTF-16 units cannot exceed it in bytes.
-      if (url.length > MAX_REQUEST_URI_BYTES / 3 && Buffer.byteLength(url) > MAX_REQUEST_URI_BYTES) return reply(replies.uriTooLong());
+      if (url.length > SURELY_SHORT_URI && Buffer.byteLength(url) > MAX_REQUEST_URI_BYTES) return reply(replies.uriTooLong());
       const route = request.route();
       if (request.method !== 'GET') return reply(replies.methodNotAllowed());
       const query = request.query();

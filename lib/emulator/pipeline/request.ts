@@ -20,8 +20,12 @@ export class IncomingRequest {
   readonly path: string;
   /** The query string after `?`, `''` when there is none. */
   readonly search: string;
-  private routed: Route | NotFound | Error | undefined;
-  private parsed: RequestQuery | Error | undefined;
+  private routed: Route | NotFound | undefined;
+  /** What routing threw (a bad escape): thrown again to every later caller. */
+  private routeError: unknown;
+  private parsed: RequestQuery | undefined;
+  /** What parsing the query threw: thrown again to every later caller. */
+  private queryError: unknown;
 
   constructor(
     readonly method: string,
@@ -35,16 +39,13 @@ export class IncomingRequest {
 
   /** The endpoint the path names. Throws `MalformedEncodingError` for a bad escape in a name. */
   route(): Route | NotFound {
-    if (this.routed === undefined) {
-      try {
-        this.routed = matchRoute(this.path);
-      } catch (error) {
-        // Kept, and thrown again to a later caller, like a route would be returned again.
-        this.routed = error instanceof Error ? error : new Error(String(error));
-      }
+    if (this.routed !== undefined) return this.routed;
+    if (this.routeError !== undefined) throw this.routeError;
+    try {
+      return (this.routed = matchRoute(this.path));
+    } catch (error) {
+      throw (this.routeError = error);
     }
-    if (this.routed instanceof Error) throw this.routed;
-    return this.routed;
   }
 
   /**
@@ -53,7 +54,7 @@ export class IncomingRequest {
    * not be read.
    */
   get operation(): EmulatorOperation {
-    return this.routed === undefined || this.routed instanceof Error ? 'unknown' : this.routed.operation;
+    return this.routed === undefined ? 'unknown' : this.routed.operation;
   }
 
   /** Routes the request if nobody has yet, for a decision that needs the operation (faults). */
@@ -67,15 +68,13 @@ export class IncomingRequest {
 
   /** The parsed query. Throws `MalformedEncodingError` for a bad escape. */
   query(): RequestQuery {
-    if (this.parsed === undefined) {
-      try {
-        this.parsed = RequestQuery.parse(this.search);
-      } catch (error) {
-        this.parsed = error instanceof Error ? error : new Error(String(error));
-      }
+    if (this.parsed !== undefined) return this.parsed;
+    if (this.queryError !== undefined) throw this.queryError;
+    try {
+      return (this.parsed = RequestQuery.parse(this.search));
+    } catch (error) {
+      throw (this.queryError = error);
     }
-    if (this.parsed instanceof Error) throw this.parsed;
-    return this.parsed;
   }
 
   /** The parsed query for a record: `undefined` when it cannot be parsed. */
