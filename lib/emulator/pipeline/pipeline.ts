@@ -16,7 +16,7 @@ import type { Access } from './access';
 import { MalformedEncodingError, type RequestQuery } from './query';
 import type { IncomingRequest } from './request';
 import { ReplyError, replies, type Reply } from './responses';
-import type { Route } from './router';
+import type { Route, SubscribeRoute } from './router';
 
 /**
  * What became of one request: what the server writes (or does not), and when.
@@ -94,9 +94,8 @@ const overLimit = (route: Route, query: RequestQuery, max: number): Reply | unde
   return replies.tooManyChannels(route.operation === 'subscribe' ? 'subscribe' : 'presence');
 };
 
-/** The endpoint a routed, admitted request goes to. Client errors are thrown as {@link ReplyError}. */
-const serve = (route: Route, query: RequestQuery, deps: PipelineDeps, now: number): Reply | HeldPoll => {
-  const ctx = deps.endpoints;
+/** The REST endpoint a routed, admitted request goes to. Client errors are thrown as {@link ReplyError}. */
+const serve = (route: Exclude<Route, SubscribeRoute>, query: RequestQuery, ctx: EndpointContext, now: number): Reply => {
   switch (route.operation) {
     case 'time':
       return time(now);
@@ -116,8 +115,6 @@ const serve = (route: Route, query: RequestQuery, deps: PipelineDeps, now: numbe
       return getState(route, query, ctx);
     case 'channelGroup':
       return channelGroup(route, query, ctx);
-    case 'subscribe':
-      return deps.subscribes.handle(route, query);
   }
 };
 
@@ -136,7 +133,7 @@ const reply = (answer: Reply): Outcome => ({ kind: 'reply', reply: answer });
  * 6. Access Manager: subscribe key, signature ({@link Access}) → 400 / 403;
  * 7. too many channels or groups → 400;
  * 8. lazy expiry, so that what has timed out is gone first;
- * 9. the endpoint: a reply, or a held subscribe.
+ * 9. the endpoint: a reply; for subscribe, a reply or a held poll.
  *
  * @example
  * ```ts
@@ -157,7 +154,8 @@ export function pipeline(deps: PipelineDeps): Answer {
       const refused = deps.access.check(route, request.path, query, now) ?? overLimit(route, query, deps.maxChannelsPerRequest);
       if (refused !== undefined) return reply(refused);
       deps.beforeRequest();
-      const answered = serve(route, query, deps, now);
+      if (route.operation !== 'subscribe') return reply(serve(route, query, deps.endpoints, now));
+      const answered = deps.subscribes.handle(route, query);
       return 'start' in answered ? { kind: 'held', poll: answered } : reply(answered);
     } catch (error) {
       if (error instanceof ReplyError) return reply(error.reply);
