@@ -28,7 +28,11 @@ function* sources(dir: string): Generator<string> {
  */
 const importsOf = (file: string): string[] => {
   const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gms), ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)];
+  const specifiers = [
+    ...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'([^']+)'/gms), // import … from, export … from
+    ...text.matchAll(/^import\s+'([^']+)'/gm), // import for its side effects
+    ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g), // import()
+  ];
   return specifiers.map(([, specifier]) => (specifier.startsWith('.') ? relative(lib, resolve(dirname(file), specifier)) : specifier));
 };
 
