@@ -60,6 +60,23 @@ it('lib/emulator/ imports no client code: of lib/, only itself and lib/protocol/
   expect([...packages]).toEqual(['rxjs']);
 });
 
+it('inside the emulator, the layers only look down: model/ sees no request, endpoints/ no HTTP', () => {
+  const imports = importsUnder('emulator');
+  const types = 'emulator/types';
+  // The state (presence, groups, the feed): nothing about requests or answers.
+  const model = imports.filter(([file]) => inside(file, 'emulator/model'));
+  expect(model.filter(([, imported]) => ofLib(imported) && !inside(imported, 'emulator/model', 'protocol') && imported !== types)).toEqual([]);
+  // The endpoints: the model, the request reading and reply bodies of pipeline/, nothing of the HTTP side.
+  const endpoints = imports.filter(([file]) => inside(file, 'emulator/endpoints'));
+  const readable = ['emulator/pipeline/query', 'emulator/pipeline/responses', 'emulator/pipeline/router', types];
+  expect(endpoints.filter(([, imported]) => ofLib(imported) && !inside(imported, 'emulator/endpoints', 'emulator/model', 'protocol') && !readable.includes(imported))).toEqual([]);
+  // The pipeline: no HTTP either (the server feeds it; it never sees a socket); faults reads only
+  // the reason phrases of `node:http`'s STATUS_CODES.
+  const pipeline = imports.filter(([file]) => inside(file, 'emulator/pipeline'));
+  expect(pipeline.filter(([, imported]) => ofLib(imported) && !inside(imported, 'emulator/pipeline', 'emulator/endpoints', 'emulator/model', 'protocol') && imported !== types)).toEqual([]);
+  expect(pipeline.filter(([file, imported]) => imported === 'node:http' && file !== 'emulator/pipeline/faults.ts')).toEqual([]);
+});
+
 it('the CLIs reach lib/ only through the public entries', () => {
   const cli = importsUnder('cli').filter(([, imported]) => ofLib(imported) && !inside(imported, 'cli'));
   expect(cli.length).toBeGreaterThan(0);
