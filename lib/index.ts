@@ -5,6 +5,7 @@
  */
 export { Presence, type ChannelGroups } from './presence';
 export { presenceContext, DEFAULT_ORIGIN, type PresenceOptions, type PresenceContext } from './presence-context';
+export { VERSION } from './version';
 export { Keyset, KeysetStore, UserId, type KeysetInit, type KeysetChoice } from './keyset';
 export {
   PresenceError,
@@ -33,10 +34,10 @@ export type {
   PresenceAction,
   PresenceState,
 } from './types';
-export { hereNow, StateInfo, HERE_NOW_PAGE_LIMIT, MAX_PAGED_OCCUPANTS, type HereNowOptions } from './operations/here-now';
+export { hereNow, StateInfo, MAX_PAGED_OCCUPANTS, type HereNowOptions } from './operations/here-now';
 export type { WhereNowOptions } from './operations/where-now';
 export type { OperationContext } from './operations/context';
-export { DEFAULT_PRESENCE_TIMEOUT, type AnnounceHeartbeatOptions } from './operations/heartbeat';
+export type { AnnounceHeartbeatOptions } from './operations/heartbeat';
 export type { AnnounceLeaveOptions } from './operations/leave';
 export type { SetStateOptions, GetStateOptions } from './operations/state';
 export type { HeartbeatEvent, HeartbeatEventBase } from './streams/heartbeat-events';
@@ -54,6 +55,16 @@ export { createFetchTransport, DEFAULT_MAX_RESPONSE_BYTES, type FetchLike, type 
 export type { ResponseBodyStream } from './transport/read-body';
 export { RETRY_DEFAULTS, type RetryOptions } from './retry-policy';
 export type { Transport, PresenceRequest, RequestKeys } from './transport/types';
-export { encodeString, type Query } from './transport/encoding';
-export { signV2, type SignatureInput } from './transport/signature';
-export { MAX_NAME_LENGTH, MAX_USER_ID_LENGTH, MAX_STATE_BYTES, HEARTBEAT_RANGE, MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES } from './validate';
+export { encodeString, type Query } from './protocol/encoding';
+export { signV2 } from './transport/signature';
+export type { SignatureInput } from './protocol/signing';
+export { HEARTBEAT_RANGE } from './validate';
+export {
+  MAX_NAME_LENGTH,
+  MAX_USER_ID_LENGTH,
+  MAX_STATE_BYTES,
+  MAX_CHANNELS_PER_REQUEST,
+  MAX_REQUEST_URI_BYTES,
+  DEFAULT_PRESENCE_TIMEOUT,
+  HERE_NOW_PAGE_LIMIT,
+} from './protocol/limits';

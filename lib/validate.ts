@@ -3,70 +3,9 @@
  * at subscribe time rather than a confusing answer from the service.
  */
 import { validationError, type PresenceOperation } from './errors';
+import { MAX_NAME_LENGTH, MAX_PRESENCE_TIMEOUT_SECONDS, MAX_STATE_BYTES, MAX_USER_ID_LENGTH } from './protocol/limits';
+import { PRESENCE_SUFFIX } from './protocol/presence-channels';
 
-/**
- * The service's limit for a user id, in UTF-16 code units.
- *
- * @example
- * ```ts
- * 'u'.repeat(MAX_USER_ID_LENGTH + 1); // refused as a user id
- * ```
- */
-export const MAX_USER_ID_LENGTH = 92;
-
-/**
- * The service's limit for channel and group names, in UTF-16 code units.
- *
- * @example
- * ```ts
- * import { MAX_NAME_LENGTH } from 'rx-presence';
- *
- * const fits = (name: string) => name.length <= MAX_NAME_LENGTH;
- * console.log(fits('lobby'), fits('x'.repeat(93)));
- * // Output: true false
- * ```
- */
-export const MAX_NAME_LENGTH = 92;
-/**
- * The service's limit for one state object, JSON-encoded, in UTF-8 bytes.
- *
- * @example
- * ```ts
- * import { MAX_STATE_BYTES } from 'rx-presence';
- *
- * const bytes = Buffer.byteLength(JSON.stringify({ mood: 'ok' }));
- * console.log(bytes <= MAX_STATE_BYTES, MAX_STATE_BYTES);
- * // Output: true 32768
- * ```
- */
-export const MAX_STATE_BYTES = 32 * 1024;
-/**
- * The most channels plus channel groups one request may name: the service refuses more with a
- * 400. Requests the client merges (the shared heartbeat and here-now loops, the leave) are split
- * to stay within it.
- *
- * @example
- * ```ts
- * import { MAX_CHANNELS_PER_REQUEST } from 'rx-presence';
- *
- * console.log(MAX_CHANNELS_PER_REQUEST);
- * // Output: 500
- * ```
- */
-export const MAX_CHANNELS_PER_REQUEST = 500;
-/**
- * The longest request URI (path and query) the service's balancer accepts; a longer one gets a
- * 414. Requests the client merges are split to stay within it, with room for the credentials.
- *
- * @example
- * ```ts
- * import { MAX_REQUEST_URI_BYTES } from 'rx-presence';
- *
- * console.log(MAX_REQUEST_URI_BYTES);
- * // Output: 32768
- * ```
- */
-export const MAX_REQUEST_URI_BYTES = 32 * 1024;
 /**
  * The presence timeout range the service accepts, in seconds.
  *
@@ -82,16 +21,13 @@ export const HEARTBEAT_RANGE = {
   /** The shortest presence timeout, in seconds. */
   min: 1,
   /** The longest presence timeout, in seconds; PubNub caps `presenceTimeout` here. */
-  max: 320,
+  max: MAX_PRESENCE_TIMEOUT_SECONDS,
 } as const;
 
 type NameKind = 'channel' | 'channel group';
 
 /** Half of a UTF-16 pair without its other half: not encodable in a URL. */
 export const LONE_SURROGATE = /\p{Cs}/u;
-
-/** The suffix of the channels presence events are published on. */
-export const PRESENCE_SUFFIX = '-pnpres';
 
 /** Checks and de-duplicates a list of channel or group names (order kept). */
 export function names(operation: PresenceOperation, kind: NameKind, value: Iterable<string> | undefined): string[] {

@@ -118,17 +118,10 @@ it('the main entry (lib/index.ts) reaches no Node built-in, however deep', () =>
   expect(offenders).toEqual([]);
 });
 
-/**
- * The emulator's imports of client code that are not `lib/protocol/`, as they stand before the
- * emulator/protocol half of issue 15 is merged. This set must only shrink, to empty: a new
- * offender fails the first expectation, a fixed one the second (remove it from here).
- */
-const EMULATOR_OFFENDERS_LEFT = ['lib/emulator/signature-check.ts → lib/transport/encoding.ts'];
-
-it('emulator/ imports of client code are only lib/protocol/ (known offenders must shrink to empty)', () => {
+/** The emulator and the client share protocol knowledge through `lib/protocol/` only. */
+it('emulator/ imports of client code are only lib/protocol/', () => {
   const offenders = [
     ...new Set(all.filter((i) => i.from.startsWith('lib/emulator/') && i.file?.startsWith('lib/') && !under('emulator')(i.file) && !under('protocol')(i.file)).map(describeImport)),
   ].sort();
-  expect(offenders.filter((o) => !EMULATOR_OFFENDERS_LEFT.includes(o))).toEqual([]);
-  expect(EMULATOR_OFFENDERS_LEFT.filter((o) => !offenders.includes(o))).toEqual([]);
+  expect(offenders).toEqual([]);
 });

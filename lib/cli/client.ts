@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Keyset } from '../keyset';
-import { DEFAULT_ORIGIN, Presence } from '../presence';
-import { isPresenceError } from '../errors';
+import { DEFAULT_ORIGIN, isPresenceError, Keyset, Presence } from '../index';
 import { UsageError } from './errors';
 
 /**

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { isPresenceError } from '../errors';
+import { isPresenceError } from '../index';
 
 /**
  * A command line we cannot act on (bad number, invalid JSON, missing key). Exit code 2.

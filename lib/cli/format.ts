@@ -1,4 +1,4 @@
-import type { HereNowResult } from '../types';
+import type { HereNowResult } from '../index';
 
 /**
  * Helpers for the human-readable output: times, state, aligned columns, and the JSON shapes of

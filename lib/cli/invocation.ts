@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { firstValueFrom, merge, mergeMap, throwError, type Observable } from 'rxjs';
-import type { Presence } from '../presence';
+import type { Presence } from '../index';
 import { clientSettings, createClient, ENV, type ClientSettings, type GlobalOptions } from './client';
 import { InterruptedError, UsageError } from './errors';
 import { aborted, type CliIo } from './io';

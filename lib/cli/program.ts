@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { DEFAULT_ORIGIN } from '../presence';
-import { LIBRARY_VERSION } from '../transport/fetch-transport';
+import { DEFAULT_ORIGIN, VERSION } from '../index';
 import { ENV } from './client';
 import { emulatorCommand } from './commands/emulator';
 import { groupsCommand } from './commands/groups';
@@ -24,7 +23,7 @@ import type { CliIo } from './io';
 export function buildProgram(io: CliIo): Command {
   const program = new Command('rx-presence')
     .description('PubNub-style presence from a terminal: who is here, watch them come and go, be present yourself.')
-    .version(LIBRARY_VERSION)
+    .version(VERSION)
     .option('--origin <url>', `service origin, e.g. an emulator's http://127.0.0.1:8090 (env ${ENV.origin}; default ${DEFAULT_ORIGIN})`)
     .option('--sub-key <key>', `subscribe key (env ${ENV.subKey})`)
     .option('--pub-key <key>', `publish key (env ${ENV.pubKey})`)

@@ -1,32 +1,39 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
-import { FaultInjector } from './faults';
-import { startEmulator } from './server';
-import type { Emulator, EmulatorFaults, EmulatorOptions } from './types';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EMULATOR_FLAGS, emulatorFlagHelp, emulatorFlagSyntax, emulatorOptionsOf, parseEmulatorFlag, startEmulator, type Emulator, type EmulatorCliOptions } from './index';
 
 const NAME = 'rx-presence-emulator';
 
-const USAGE = `Usage: ${NAME} [--port 8090] [--host 127.0.0.1] [--cache-ms 3000] [--presence-timeout 300]
-       [--announce-max 20] [--presence-interval-ms 10000] [--subscribe-timeout-ms 280000]
-       [--event-buffer-size 1000] [--max-channels 500] [--max-connections 1024]
-       [--faults '<json>'] [--verbose]
+/** The flags, and `-h, --help`, as `parseArgs` takes them. */
+const PARSE_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries([
+  ...EMULATOR_FLAGS.map((flag) => [flag.name, { type: flag.type === 'switch' ? 'boolean' : 'string', ...(flag.short === undefined ? {} : { short: flag.short }) }] as const),
+  ['help', { type: 'boolean', short: 'h' }] as const,
+]);
 
-  -p, --port N                  TCP port (default 8090; 0 picks a free one)
-      --host HOST               interface to bind (default 127.0.0.1)
-      --cache-ms N              here-now response cache in ms (default 3000; 0 turns it off)
-      --presence-timeout N      seconds of presence for a heartbeat without "heartbeat" (default 300)
-      --announce-max N          occupancy above which a channel sends interval events (default 20)
-      --presence-interval-ms N  period of interval events in ms (default 10000)
-      --subscribe-timeout-ms N  how long a subscribe long-poll is held in ms (default 280000)
-      --event-buffer-size N     presence events kept per channel for catch-up (default 1000)
-      --max-channels N          most channels plus groups one request may name (default 500)
-      --max-connections N       connections served at once; more get 503 and are closed (default 1024)
-      --faults JSON             inject faults, e.g. '{"seed":7,"errorRate":0.2,"latencyMs":[10,200]}'
-                                (fields: seed, operations, latencyMs, errorRate, errorStatuses,
-                                retryAfterSeconds, resetRate, hangRate, truncateRate, garbageRate,
-                                false200Rate; off by default)
-  -v, --verbose                 log one line per request
-  -h, --help                    show this help`;
+/** Columns the help is wrapped to. */
+const HELP_COLUMNS = 100;
+
+/** `text` in lines of at most `columns`, broken at spaces. */
+const wrap = (text: string, columns: number): string[] => {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > columns) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
+};
+
+const usage = (): string => {
+  const rows = [...EMULATOR_FLAGS.map((flag) => [emulatorFlagSyntax(flag), emulatorFlagHelp(flag)] as const), ['-h, --help', 'show this help'] as const];
+  const indent = Math.max(...rows.map(([syntax]) => syntax.length)) + 4;
+  const lines = rows.flatMap(([syntax, help]) =>
+    wrap(help, HELP_COLUMNS - indent).map((part, i) => (i === 0 ? `  ${syntax}`.padEnd(indent) : ' '.repeat(indent)) + part),
+  );
+  return [`Usage: ${NAME} [options]`, '', ...lines].join('\n');
+};
 
 /**
  * Where the CLI writes and how it stops; the real process by default, fakes in specs.
@@ -58,82 +65,35 @@ const processIo: CliIo = {
 /** Thrown for arguments we cannot use; `main` prints its message on one line and exits 2. */
 class UsageError extends Error {}
 
-const whole = (flag: string, text: string | undefined, min: number, max: number): number | undefined => {
-  if (text === undefined) return undefined;
-  const value = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(value >= min && value <= max)) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
-  return value;
-};
-
 /**
- * Reads the command line into {@link EmulatorOptions}; `undefined` means "print help".
+ * Reads the command line into the emulator's options (see `EMULATOR_FLAGS`); `undefined` means
+ * "print help".
  *
  * @example
  * ```ts
- * optionsFromArgs(['--port', '0', '--cache-ms', '0']); // { port: 0, host: '127.0.0.1', hereNowCacheMs: 0, … }
+ * optionsFromArgs(['--port', '0', '--cache-ms', '0']); // { port: 0, host: '127.0.0.1', hereNowCacheMs: 0, verbose: false }
  * ```
  */
-export function optionsFromArgs(args: readonly string[]): (EmulatorOptions & { verbose: boolean }) | undefined {
-  let values;
+export function optionsFromArgs(args: readonly string[]): EmulatorCliOptions | undefined {
+  let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string', short: 'p' },
-        host: { type: 'string' },
-        'cache-ms': { type: 'string' },
-        'presence-timeout': { type: 'string' },
-        'announce-max': { type: 'string' },
-        'presence-interval-ms': { type: 'string' },
-        'subscribe-timeout-ms': { type: 'string' },
-        'event-buffer-size': { type: 'string' },
-        'max-channels': { type: 'string' },
-        'max-connections': { type: 'string' },
-        faults: { type: 'string' },
-        verbose: { type: 'boolean', short: 'v', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
+    ({ values } = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: PARSE_OPTIONS }) as { values: Record<string, string | boolean | undefined> });
   } catch (error) {
     // parseArgs' messages are clear but some span lines; the contract is one line.
     throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, ' '));
   }
-  if (values.help) return undefined;
-  if (values.host === '') throw new UsageError('--host must not be empty');
-  return {
-    port: whole('port', values.port, 0, 65535) ?? 8090,
-    host: values.host ?? '127.0.0.1',
-    hereNowCacheMs: whole('cache-ms', values['cache-ms'], 0, 86_400_000),
-    defaultPresenceTimeout: whole('presence-timeout', values['presence-timeout'], 1, 86_400),
-    announceMax: whole('announce-max', values['announce-max'], 0, 1_000_000_000),
-    presenceIntervalMs: whole('presence-interval-ms', values['presence-interval-ms'], 1, 86_400_000),
-    subscribeTimeoutMs: whole('subscribe-timeout-ms', values['subscribe-timeout-ms'], 1, 86_400_000),
-    eventBufferSize: whole('event-buffer-size', values['event-buffer-size'], 1, 10_000_000),
-    maxChannelsPerRequest: whole('max-channels', values['max-channels'], 1, 1_000_000),
-    maxConnections: whole('max-connections', values['max-connections'], 1, 1_000_000),
-    faults: faultsOf(values.faults),
-    verbose: values.verbose,
-  };
+  if (values.help === true) return undefined;
+  const parsed: Record<string, unknown> = {};
+  for (const flag of EMULATOR_FLAGS) {
+    const value = values[flag.name];
+    try {
+      parsed[flag.name] = typeof value === 'string' ? parseEmulatorFlag(flag, value) : value;
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  return emulatorOptionsOf(parsed);
 }
-
-/** `--faults '<json>'`: parsed and checked here, so a mistake is a usage error rather than a start failure. */
-const faultsOf = (text: string | undefined): EmulatorFaults | undefined => {
-  if (text === undefined) return undefined;
-  let faults: EmulatorFaults;
-  try {
-    faults = JSON.parse(text) as EmulatorFaults;
-  } catch {
-    throw new UsageError(`--faults must be a JSON object, got ${JSON.stringify(text.slice(0, 80))}`);
-  }
-  try {
-    new FaultInjector(faults);
-  } catch (error) {
-    throw new UsageError(`--faults: ${(error as Error).message}`);
-  }
-  return faults;
-};
 
 /**
  * Runs the CLI: starts the emulator, prints where it listens, logs requests with `--verbose`, and
@@ -158,7 +118,7 @@ export async function main(args: readonly string[], io: CliIo = processIo): Prom
     return undefined;
   }
   if (!options) {
-    io.out(USAGE);
+    io.out(usage());
     io.exit(0);
     return undefined;
   }

@@ -26,9 +26,20 @@ export type {
   EmulatorPresenceEvent,
   EmulatorRequestRecord,
 } from './types';
-export { EVENT_RETENTION_MS, INTERVAL_DELTAS_MAX_BYTES } from './presence-feed';
-export { MAX_CHANNELS_PER_GROUP } from './channel-groups';
-export { MAX_PARKED_STATES } from './store';
-export { MAX_PRESENCE_TIMEOUT_SECONDS } from './handlers';
-export { MAX_STATE_BYTES, MAX_STATE_DEPTH } from './state';
-export { MAX_MESSAGES_PER_RESPONSE, SUBSCRIBE_REGION } from './subscribe';
+export { EVENT_RETENTION_MS } from './model/presence-feed';
+export { INTERVAL_DELTAS_MAX_BYTES } from './model/interval-deltas';
+export { MAX_CHANNELS_PER_GROUP } from './model/channel-groups';
+export { MAX_PARKED_STATES } from './model/parked-states';
+export { MAX_PRESENCE_TIMEOUT_SECONDS, MAX_STATE_BYTES } from '../protocol/limits';
+export { MAX_STATE_DEPTH } from './endpoints/state-input';
+export { MAX_MESSAGES_PER_RESPONSE } from './endpoints/subscribe';
+export { SUBSCRIBE_REGION } from './pipeline/responses';
+export {
+  EMULATOR_FLAGS,
+  emulatorFlagHelp,
+  emulatorFlagSyntax,
+  emulatorOptionsOf,
+  parseEmulatorFlag,
+  type EmulatorCliOptions,
+  type EmulatorFlag,
+} from './flags';

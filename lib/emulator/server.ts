@@ -1,234 +1,36 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import { Subject, type Observable } from 'rxjs';
-import { MAX_CHANNELS_PER_GROUP } from './channel-groups';
-import { Eviction } from './eviction';
-import { faultBodyReply, faultErrorReply, FaultInjector, type FaultDecision } from './faults';
-import { handle, type HandlerContext } from './handlers';
-import { HereNowCache } from './here-now-cache';
-import { Keyspaces } from './keyspaces';
-import { MalformedEncodingError, redactQueryString, RequestQuery } from './query';
-import { ReplyError, replies, type Reply } from './responses';
-import { EVENT_RETENTION_MS, PresenceFeed } from './presence-feed';
-import { matchRoute, type Route } from './router';
-import { checkSignature, ReplayGuard } from './signature-check';
-import { MAX_PARKED_STATES } from './store';
-import { SubscribeService, type HeldPoll } from './subscribe';
-import { TimetokenSource } from './timetoken';
-import type {
-  Emulator,
-  EmulatorClock,
-  EmulatorFaults,
-  EmulatorKeyset,
-  EmulatorOperation,
-  EmulatorOptions,
-  EmulatorPresenceEvent,
-  EmulatorRequestRecord,
-} from './types';
+import type { Observable } from 'rxjs';
+import { MAX_REQUEST_URI_BYTES } from '../protocol/limits';
+import { Connections } from './connections';
+import { clientErrorReply, preflightReply } from './edge';
+import type { Keyspaces } from './model/keyspaces';
+import type { Outcome } from './pipeline/pipeline';
+import { IncomingRequest } from './pipeline/request';
+import { replies, type Reply } from './pipeline/responses';
+import { ReplyWriter } from './reply-writer';
+import { RequestLog } from './request-log';
+import { PresenceService } from './service';
+import { settingsOf, type Settings } from './settings';
+import type { Emulator, EmulatorFaults, EmulatorOptions, EmulatorPresenceEvent, EmulatorRequestRecord } from './types';
 
 /**
- * Longest request URI the service's balancer accepts; longer ones get its 414.
- *
- * @example
- * ```ts
- * if (url.length > MAX_URI_BYTES) console.warn('the service would answer 414');
- * ```
- */
-export const MAX_URI_BYTES = 32 * 1024;
-/**
- * Node's own header limit must sit above {@link MAX_URI_BYTES} so such URIs reach our handler and
+ * Node's own header limit must sit above `MAX_REQUEST_URI_BYTES` so such URIs reach the pipeline and
  * get the service's JSON 414; anything bigger still gets it, from the `clientError` path.
  */
-const MAX_HEADER_BYTES = 64 * 1024;
-const SWEEP_INTERVAL_MS = 1000;
-/**
- * How long one slice of background expiry may run before it yields to the event loop (the rest
- * follows on the next turn): a mass timeout (say a million occupants at once) is spread over many
- * turns and requests keep being answered meanwhile.
- */
-const SWEEP_SLICE_MS = 3;
-/**
- * The expiry a request does before it is answered, when no background slice is pending. Short:
- * a background slice may follow in the same turn of the event loop.
- */
-const REQUEST_SWEEP_MS = 1;
-const LOGGED_URL_CHARS = 300;
-/**
- * `close()` waits until no request or connection has arrived for this long (and no delayed answer
- * is pending) before it stops listening: a request a client sent just before `close()` (the leave
- * of an ended `heartbeat$`, say) is then answered instead of reset and retried against a closed port.
- */
-const CLOSE_QUIET_MS = 20;
-/** The longest `close()` waits for that quiet. */
-const CLOSE_DRAIN_MS = 1000;
-/** What a CORS preflight is told; `Access-Control-Max-Age` as long as browsers keep one (Chromium caps it at 2 h). */
-const PREFLIGHT_MAX_AGE_SECONDS = '7200';
-/** Request headers a preflight may ask for and get echoed back: a plain list of header names. */
-const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
+const MAX_HEADER_BYTES = 2 * MAX_REQUEST_URI_BYTES;
 /**
  * How long a connection whose request could not be read (408, 414, 431, 400) stays after its
  * answer was written, at most, so that a client still sending can read the answer before the
  * close; then it is destroyed whatever the client does.
  */
 const CLIENT_ERROR_LINGER_MS = 1000;
-/** Longest delay `setTimeout` takes (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-const systemClock: EmulatorClock = { now: () => Date.now() };
-
-/** {@link EmulatorOptions} with every default applied and checked. */
-interface Settings {
-  readonly port: number;
-  readonly host: string;
-  readonly hereNowCacheMs: number;
-  readonly defaultPresenceTimeout: number;
-  readonly clock: EmulatorClock;
-  readonly keysets: ReadonlyMap<string, EmulatorKeyset> | undefined;
-  readonly requestTimeoutMs: number;
-  readonly signatureWindowSeconds: number;
-  readonly rejectReplayedSignatures: boolean;
-  readonly log: ((line: string) => void) | undefined;
-  readonly subscribeTimeoutMs: number;
-  readonly announceMax: number;
-  readonly presenceIntervalMs: number;
-  readonly eventBufferSize: number;
-  readonly maxChannelsPerRequest: number;
-  readonly maxConnections: number;
-  readonly maxChannelsPerGroup: number;
-  readonly maxParkedStates: number;
-  readonly eventRetentionMs: number;
-  readonly faults: FaultInjector | undefined;
-}
-
-const checked = (name: string, value: number, ok: (v: number) => boolean, rule: string): number => {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
-    throw new RangeError(`startEmulator: ${name} must be ${rule}, got ${String(value)}`);
-  }
-  return value;
-};
-
-const settingsOf = (options: EmulatorOptions): Settings => ({
-  port: checked('port', options.port ?? 0, (v) => Number.isInteger(v) && v >= 0 && v <= 65535, 'an integer 0–65535'),
-  host: options.host ?? '127.0.0.1',
-  hereNowCacheMs: checked('hereNowCacheMs', options.hereNowCacheMs ?? 3000, (v) => v >= 0, '≥ 0'),
-  defaultPresenceTimeout: checked('defaultPresenceTimeout', options.defaultPresenceTimeout ?? 300, (v) => v > 0, '> 0'),
-  clock: options.clock ?? systemClock,
-  keysets: options.keysets && new Map(options.keysets.map((keyset) => [keyset.subscribeKey, keyset])),
-  requestTimeoutMs: checked('requestTimeoutMs', options.requestTimeoutMs ?? 10_000, (v) => v > 0, '> 0'),
-  signatureWindowSeconds: checked('signatureWindowSeconds', options.signatureWindowSeconds ?? 60, (v) => v >= 0, '≥ 0'),
-  rejectReplayedSignatures: options.rejectReplayedSignatures ?? true,
-  log: options.log,
-  subscribeTimeoutMs: checked('subscribeTimeoutMs', options.subscribeTimeoutMs ?? 280_000, (v) => v > 0 && v <= MAX_TIMER_MS, `> 0 and ≤ ${MAX_TIMER_MS}`),
-  announceMax: checked('announceMax', options.announceMax ?? 20, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
-  presenceIntervalMs: checked('presenceIntervalMs', options.presenceIntervalMs ?? 10_000, (v) => v > 0 && v <= MAX_TIMER_MS, `> 0 and ≤ ${MAX_TIMER_MS}`),
-  eventBufferSize: checked('eventBufferSize', options.eventBufferSize ?? 1000, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
-  maxChannelsPerRequest: checked('maxChannelsPerRequest', options.maxChannelsPerRequest ?? 500, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
-  maxConnections: checked('maxConnections', options.maxConnections ?? 1024, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
-  maxChannelsPerGroup: checked('maxChannelsPerGroup', options.maxChannelsPerGroup ?? MAX_CHANNELS_PER_GROUP, (v) => Number.isInteger(v) && v >= 1, 'an integer ≥ 1'),
-  maxParkedStates: checked('maxParkedStates', options.maxParkedStates ?? MAX_PARKED_STATES, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
-  eventRetentionMs: checked('eventRetentionMs', options.eventRetentionMs ?? EVENT_RETENTION_MS, (v) => v > 0, '> 0'),
-  faults: options.faults === undefined ? undefined : faultInjector(options.faults),
-});
-
-const faultInjector = (faults: EmulatorFaults): FaultInjector => {
-  try {
-    return new FaultInjector(faults);
-  } catch (error) {
-    if (error instanceof RangeError) throw new RangeError(`startEmulator: ${error.message}`);
-    throw error;
-  }
-};
-
-/** Hides credentials from log lines: `auth` and `signature` values, however their key is encoded. */
-const redact = (url: string): string => {
-  const queryAt = url.indexOf('?');
-  return queryAt < 0 ? url : `${url.slice(0, queryAt + 1)}${redactQueryString(url.slice(queryAt + 1))}`;
-};
-
-/** The operation a URL asks for, without processing it (for the fault decision). */
-const operationOf = (url: string): EmulatorOperation => {
-  const queryAt = url.indexOf('?');
-  try {
-    return matchRoute(queryAt < 0 ? url : url.slice(0, queryAt)).operation;
-  } catch {
-    return 'unknown';
-  }
-};
-
-/** Names in a comma list, counted without building it (empty names do not count, as in `splitNames`). */
-const countNames = (list: string | undefined): number => {
-  if (list === undefined || list === '') return 0;
-  let count = 0;
-  let from = 0;
-  for (;;) {
-    const comma = list.indexOf(',', from);
-    const to = comma < 0 ? list.length : comma;
-    if (to > from) count++;
-    if (comma < 0) return count;
-    from = comma + 1;
-  }
-};
 
 /**
- * Which limit a header overflow (`HPE_HEADER_OVERFLOW`) hit. Node counts the request target and the
- * headers together against its header limit, and stops at the end of the piece it was reading in
- * the current chunk (`rawPacket`, up to `bytesParsed`): a target is followed by the space before
- * `HTTP/1.1` (414), a header name ends with `:` and a header value with `\r` (431). When the piece
- * runs past the chunk, a space or tab in it can only be a header value; otherwise it is taken for
- * the target.
- */
-const overflowReply = (error: NodeJS.ErrnoException & { rawPacket?: unknown; bytesParsed?: unknown }): Reply => {
-  const { rawPacket: packet, bytesParsed: at } = error;
-  if (!Buffer.isBuffer(packet) || typeof at !== 'number' || at <= 0 || at > packet.length) return replies.uriTooLong();
-  const last = packet[at - 1];
-  if (last === 0x0d || last === 0x3a) return replies.headersTooLarge();
-  if (at < packet.length) return packet[at] === 0x20 ? replies.uriTooLong() : replies.headersTooLarge();
-  return packet.includes(0x20) || packet.includes(0x09) ? replies.headersTooLarge() : replies.uriTooLong();
-};
-
-/** What one request turned into, for `requests$` and the log. */
-interface Outcome {
-  reply: Reply;
-  operation: EmulatorOperation;
-  path: string;
-  /** The parsed query, once parsed; records show it redacted. */
-  query: RequestQuery | undefined;
-  /** A subscribe with nothing to deliver yet: `reply` is unused, the answer comes later. */
-  held: HeldPoll | undefined;
-}
-
-/**
- * The headers the server sends with every reply, one object per (content type, server) kept and
- * reused: only `Content-Length` changes, and Node serialises the object in `writeHead` at once.
- */
-class HeaderTemplates {
-  private readonly byType = new Map<string, Map<string, OutgoingHttpHeaders>>();
-
-  for(reply: Reply): OutgoingHttpHeaders {
-    let byServer = this.byType.get(reply.contentType);
-    if (!byServer) this.byType.set(reply.contentType, (byServer = new Map()));
-    let headers = byServer.get(reply.server);
-    if (!headers) {
-      headers = {
-        'Content-Type': reply.contentType,
-        'Content-Length': 0,
-        'Access-Control-Allow-Origin': '*',
-        'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
-        'Cache-Control': 'no-cache',
-        'Accept-Ranges': 'bytes',
-        Age: '0',
-        Server: reply.server,
-      };
-      byServer.set(reply.server, headers);
-    }
-    return headers;
-  }
-}
-
-/**
- * The emulator's HTTP server. {@link startEmulator} returns it typed as the public
- * {@link Emulator}; specs that need to seed presence in bulk use {@link EmulatorServer.keyspaces}.
+ * The emulator's HTTP server: it listens, caps connections, feeds each request to the
+ * {@link PresenceService}'s pipeline and writes what comes out; it suspends, resumes and closes.
+ * {@link startEmulator} returns it typed as the public {@link Emulator}; specs that need to seed
+ * presence in bulk use {@link EmulatorServer.keyspaces}.
  *
  * @example
  * ```ts
@@ -241,67 +43,24 @@ class HeaderTemplates {
 export class EmulatorServer implements Emulator {
   readonly events$: Observable<EmulatorPresenceEvent>;
   readonly requests$: Observable<EmulatorRequestRecord>;
-  /** Presence and channel groups of every subscribe key. */
-  readonly keyspaces: Keyspaces;
 
-  private readonly events = new Subject<EmulatorPresenceEvent>();
-  private readonly requests = new Subject<EmulatorRequestRecord>();
-  private readonly sockets = new Set<Socket>();
-  /** Sockets beyond `maxConnections`: their first request is answered 503 and they are closed. */
-  private readonly excess = new Set<Socket>();
-  private readonly context: HandlerContext;
-  private readonly feed: PresenceFeed;
-  private readonly subscribes: SubscribeService;
+  private readonly service: PresenceService;
+  private readonly log: RequestLog;
+  private readonly writer = new ReplyWriter();
   private readonly server: Server;
-  private readonly headers = new HeaderTemplates();
-  private readonly replays: ReplayGuard | undefined;
-  private readonly eviction: Eviction;
-  private faults: FaultInjector | undefined;
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private intervalTimer: NodeJS.Timeout | undefined;
-  private sweepSlice: NodeJS.Immediate | undefined;
+  private readonly connections: Connections;
   private closing: Promise<void> | undefined;
-  /** When (performance.now()) the last request or connection arrived: `close()` waits for quiet. */
-  private lastArrival = 0;
-  /** Answers waiting on an injected latency: `close()` lets them go out first. */
-  private delayedAnswers = 0;
   private address: AddressInfo | undefined;
   private suspended = false;
   /** Suspend and resume, one after the other. */
   private transition: Promise<void> = Promise.resolve();
 
   private constructor(private readonly settings: Settings) {
-    this.events$ = this.events.asObservable();
-    this.requests$ = this.requests.asObservable();
-    this.faults = settings.faults;
-    const signing = [...(settings.keysets?.values() ?? [])].some((keyset) => keyset.secretKey !== undefined);
-    this.replays = signing && settings.rejectReplayedSignatures ? new ReplayGuard() : undefined;
-    const timetokens = new TimetokenSource(settings.clock);
-    this.feed = new PresenceFeed({
-      announceMax: settings.announceMax,
-      eventBufferSize: settings.eventBufferSize,
-      eventRetentionMs: settings.eventRetentionMs,
-      clock: settings.clock,
-      timetokens,
-      groupsOf: (subscribeKey) => this.keyspaces.read(subscribeKey).groups,
-    });
-    this.keyspaces = new Keyspaces(
-      settings.clock,
-      (event) => {
-        this.feed.publish(event);
-        // Skipping an unobserved Subject saves its bookkeeping on every change of a mass timeout.
-        if (this.events.observed) this.events.next(event);
-      },
-      settings.defaultPresenceTimeout,
-      { maxChannelsPerGroup: settings.maxChannelsPerGroup, maxParkedStates: settings.maxParkedStates },
-    );
-    this.subscribes = new SubscribeService(this.keyspaces, this.feed, timetokens, settings.subscribeTimeoutMs);
-    this.context = {
-      keyspaces: this.keyspaces,
-      clock: settings.clock,
-      cache: new HereNowCache(settings.hereNowCacheMs, settings.clock),
-    };
-    this.eviction = new Eviction(this.keyspaces, this.feed, this.context.cache, settings.clock, settings.log);
+    this.log = new RequestLog(settings.log);
+    this.service = new PresenceService(settings, this.log);
+    this.events$ = this.service.events$;
+    this.requests$ = this.log.requests$;
+    this.connections = new Connections(settings.maxConnections);
     this.server = createServer(
       {
         // Both limit *receiving* a request; a held subscribe has been received in full, so they
@@ -315,7 +74,7 @@ export class EmulatorServer implements Emulator {
       },
       (req, res) => this.onRequest(req, res),
     );
-    this.server.on('connection', (socket: Socket) => this.onConnection(socket));
+    this.server.on('connection', (socket: Socket) => this.connections.accept(socket));
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.onClientError(error, socket));
   }
 
@@ -324,11 +83,13 @@ export class EmulatorServer implements Emulator {
     const emulator = new EmulatorServer(settingsOf(options));
     await emulator.listen(emulator.settings.port);
     emulator.address = emulator.server.address() as AddressInfo;
-    // The timer only schedules a slice: run here, it would share a turn with the slice after it.
-    emulator.sweepTimer = setInterval(() => emulator.scheduleSlice(), SWEEP_INTERVAL_MS).unref();
-    emulator.intervalTimer = setInterval(() => emulator.guarded('interval messages', () => emulator.feed.tick()), emulator.settings.presenceIntervalMs).unref();
-    emulator.eviction.start();
+    emulator.service.start();
     return emulator;
+  }
+
+  /** Presence and channel groups of every subscribe key. */
+  get keyspaces(): Keyspaces {
+    return this.service.keyspaces;
   }
 
   get port(): number {
@@ -341,8 +102,7 @@ export class EmulatorServer implements Emulator {
   }
 
   sweep(): void {
-    this.keyspaces.sweep();
-    this.eviction.runNow();
+    this.service.sweep();
   }
 
   /**
@@ -354,55 +114,38 @@ export class EmulatorServer implements Emulator {
    * ```
    */
   retained(): { keyspaces: number; eventLogs: number; parkedStates: number } {
-    return { keyspaces: this.keyspaces.size, eventLogs: this.feed.logCount(), parkedStates: this.keyspaces.parkedStates.size };
-  }
-
-  /**
-   * One slice of background expiry; if more is due, the next one follows on the next turn of the
-   * event loop (`setImmediate`), so there is at most one full slice per turn.
-   */
-  private sweepInSlices(): void {
-    this.sweepSlice = undefined;
-    if (this.closing !== undefined || this.keyspaces.sweep(Infinity, SWEEP_SLICE_MS)) return;
-    this.scheduleSlice();
-  }
-
-  private scheduleSlice(): void {
-    this.sweepSlice ??= setImmediate(() => this.guarded('expiry', () => this.sweepInSlices())).unref();
-  }
-
-  /**
-   * Runs timer work (outside any request): an exception there would end the process, so it is
-   * logged instead, and the next tick tries again.
-   */
-  private guarded(what: string, work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.settings.log?.(`${what} failed: ${error instanceof Error ? error.stack : String(error)}`);
-    }
-  }
-
-  /**
-   * Lazy expiry before a request is answered: what has timed out is gone first, unless a mass
-   * timeout is being worked through in the background (then as much as a short slice allows, and
-   * the rest follows within milliseconds).
-   */
-  private sweepBeforeRequest(): void {
-    if (this.sweepSlice !== undefined || this.closing !== undefined) return;
-    if (!this.keyspaces.sweep(Infinity, REQUEST_SWEEP_MS)) this.scheduleSlice();
+    const { keyspaces, feed } = this.service;
+    return { keyspaces: keyspaces.size, eventLogs: feed.logCount(), parkedStates: keyspaces.parkedStates.size };
   }
 
   openConnections(): number {
-    return this.sockets.size;
+    return this.connections.size;
   }
 
   heldSubscribes(): number {
-    return this.subscribes.heldCount;
+    return this.service.subscribes.heldCount;
   }
 
   setFaults(faults: EmulatorFaults | undefined): void {
-    this.faults = faults === undefined ? undefined : new FaultInjector(faults);
+    this.service.setFaults(faults);
+  }
+
+  /**
+   * Publishes the `interval` message of every channel in interval mode now, as the timer does
+   * every `presenceIntervalMs`: for tests that do not want to wait for it.
+   */
+  flushIntervals(): void {
+    this.service.feed.tick();
+  }
+
+  /** Channels of `subscribeKey` now in interval mode (occupancy above `announceMax`). */
+  intervalChannels(subscribeKey: string): string[] {
+    return this.service.feed.intervalChannels(subscribeKey);
+  }
+
+  /** Held polls registered with the feed: equals {@link EmulatorServer.heldSubscribes} unless something leaked. */
+  feedWatchers(): number {
+    return this.service.feed.watcherCount();
   }
 
   suspend(): Promise<void> {
@@ -421,61 +164,21 @@ export class EmulatorServer implements Emulator {
     });
   }
 
-  /**
-   * Publishes the `interval` message of every channel in interval mode now, as the timer does
-   * every `presenceIntervalMs`: for tests that do not want to wait for it.
-   */
-  flushIntervals(): void {
-    this.feed.tick();
-  }
-
-  /** Channels of `subscribeKey` now in interval mode (occupancy above `announceMax`). */
-  intervalChannels(subscribeKey: string): string[] {
-    return this.feed.intervalChannels(subscribeKey);
-  }
-
-  /** Held polls registered with the feed: equals {@link EmulatorServer.heldSubscribes} unless something leaked. */
-  feedWatchers(): number {
-    return this.feed.watcherCount();
-  }
-
   close(): Promise<void> {
     this.closing ??= this.transition
       .then(async () => {
-        clearInterval(this.sweepTimer);
-        clearInterval(this.intervalTimer);
-        clearImmediate(this.sweepSlice);
-        this.eviction.stop();
-        await this.drain();
+        this.service.stop();
+        // The graceful part: what is already on its way is answered first.
+        if (!this.suspended) await this.connections.quiet();
         // Answered before the sockets go, so clients see a clean empty answer rather than a reset.
-        this.subscribes.releaseAll();
+        this.service.subscribes.releaseAll();
         return this.stopListening();
       })
       .then(() => {
-        this.events.complete();
-        this.requests.complete();
+        this.service.complete();
+        this.log.complete();
       });
     return this.closing;
-  }
-
-  /**
-   * The graceful part of `close()`: keeps serving until nothing has arrived for
-   * {@link CLOSE_QUIET_MS} and no delayed answer is pending, at most {@link CLOSE_DRAIN_MS}. Each
-   * wait ends in the event loop's check phase, after the poll phase has read whatever reached the
-   * sockets meanwhile, so a request that arrived during a busy moment is seen before we give up.
-   */
-  private async drain(): Promise<void> {
-    if (this.suspended) return;
-    const started = performance.now();
-    this.lastArrival = Math.max(this.lastArrival, started);
-    for (;;) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const now = performance.now();
-      const quietFor = now - this.lastArrival;
-      if (now - started >= CLOSE_DRAIN_MS || (quietFor >= CLOSE_QUIET_MS && this.delayedAnswers === 0)) return;
-      const wait = Math.max(1, Math.min(CLOSE_QUIET_MS - quietFor, started + CLOSE_DRAIN_MS - now));
-      await new Promise<void>((resolve) => setTimeout(resolve, wait));
-    }
   }
 
   /** Runs `step` after the previous suspend / resume; a failed step does not block the next. */
@@ -498,255 +201,89 @@ export class EmulatorServer implements Emulator {
 
   /** Stops accepting and destroys every socket; resolves once the server and every socket have closed. */
   private async stopListening(): Promise<void> {
-    const socketsClosed = [...this.sockets].map((socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())));
     // Called with an error when the server was not listening (suspended): closed all the same.
     const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await Promise.all([serverClosed, ...socketsClosed]);
+    await Promise.all([serverClosed, this.connections.destroyAll()]);
     // The responses' own `close` events (which cancel held subscribes) follow on the next ticks.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
-  private onConnection(socket: Socket): void {
-    this.lastArrival = performance.now();
-    // Counted against the limit: sockets not marked excess.
-    if (this.sockets.size - this.excess.size >= this.settings.maxConnections) this.excess.add(socket);
-    this.sockets.add(socket);
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      this.excess.delete(socket);
-    });
-  }
-
+  /**
+   * Every request: the edge's own answers first (a connection over the cap, a CORS preflight),
+   * then the service's pipeline.
+   */
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const url = req.url ?? '/';
-    const method = req.method ?? 'GET';
-    this.lastArrival = performance.now();
+    this.connections.arrived();
+    const request = new IncomingRequest(req.method ?? 'GET', req.url ?? '/');
+    const started = this.log.start();
     // While closing, every answer ends its connection, so no keep-alive socket outlives close().
     if (this.closing !== undefined) res.setHeader('Connection', 'close');
-    if (this.excess.size > 0 && this.excess.has(req.socket)) {
-      this.refuse(method, url, res);
-      return;
+    if (this.connections.isExcess(req.socket)) {
+      this.reply(res, request, replies.tooManyConnections(), started);
+    } else if (request.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      this.reply(res, request, preflightReply(req.headers['access-control-request-headers']), started);
+    } else {
+      this.respond(req, res, request, this.service.answer(request, this.settings.clock.now()), started);
     }
-    if (method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
-      this.preflight(url, req, res);
-      return;
-    }
-    const faults = this.faults;
-    if (faults !== undefined) {
-      const operation = operationOf(url);
-      const decision = faults.decide(operation);
-      if (decision !== undefined && (decision.kind !== undefined || decision.latencyMs > 0)) {
-        this.faulted(decision, operation, faults.retryAfterSeconds, method, url, req, res);
-        return;
-      }
-    }
-    this.serve(method, url, res);
   }
 
-  /** Answers (or holds) a request that is neither refused nor faulted. */
-  private serve(method: string, url: string, res: ServerResponse): void {
-    const { log } = this.settings;
-    const started = log === undefined ? 0 : performance.now();
-    const outcome = this.answer(method, url);
-    const { held } = outcome;
-    if (held === undefined) {
-      this.send(res, outcome.reply);
-      if (log !== undefined || this.requests.observed) this.report(method, url, outcome, started);
-      return;
+  /** Carries out what the pipeline decided for `request`. */
+  private respond(req: IncomingMessage, res: ServerResponse, request: IncomingRequest, outcome: Outcome, started: number): void {
+    switch (outcome.kind) {
+      case 'reply':
+        this.writer.write(res, outcome.reply);
+        if (this.log.active) this.log.answered(request, outcome.reply.status, started, outcome.fault);
+        return;
+      case 'held':
+        this.hold(res, request, outcome, started);
+        return;
+      case 'drop':
+        // A reset is an RST, so the client sees ECONNRESET rather than a clean end of stream. A
+        // hang sends nothing; the socket stays open until the client gives up, or suspend / close.
+        if (outcome.fault === 'reset') req.socket.resetAndDestroy();
+        this.log.answered(request, 0, started, outcome.fault);
+        return;
+      case 'delayed':
+        this.delay(req, res, request, outcome, started);
+        return;
     }
+  }
+
+  /** A subscribe with nothing to deliver yet: answered when the poll says so. */
+  private hold(res: ServerResponse, request: IncomingRequest, { poll }: Extract<Outcome, { kind: 'held' }>, started: number): void {
     // The client may give up (abort, network loss) before anything arrives: forget the poll then.
     const abandoned = (): void => {
-      held.cancel();
-      this.settings.log?.(`${method} ${this.shown(url)} → abandoned subscribe ${(performance.now() - started).toFixed(1)}ms`);
+      poll.cancel();
+      this.log.abandoned(request, started);
     };
     res.once('close', abandoned);
-    held.start((reply) => {
+    poll.start((reply) => {
       res.off('close', abandoned);
-      this.send(res, reply);
-      outcome.reply = reply;
-      this.report(method, url, outcome, started);
+      this.writer.write(res, reply);
+      this.log.answered(request, reply.status, started);
     });
   }
 
-  /**
-   * A CORS preflight (a browser asking before a cross-origin request with a custom header): 204
-   * allowing any origin, our methods and the headers asked for, as the real service does. Never
-   * faulted: faults model the service, and its edge answers preflights itself.
-   */
-  private preflight(url: string, req: IncomingMessage, res: ServerResponse): void {
-    const started = performance.now();
-    const asked = req.headers['access-control-request-headers'];
-    const headers: OutgoingHttpHeaders = {
-      'Access-Control-Allow-Origin': '*',
-      'Access-Control-Allow-Methods': 'OPTIONS, GET, POST',
-      'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS,
-      'Content-Length': 0,
-    };
-    if (typeof asked === 'string' && asked.length <= 1024 && HEADER_LIST.test(asked)) headers['Access-Control-Allow-Headers'] = asked;
-    res.writeHead(204, headers);
-    res.end();
-    const reply: Reply = { status: 204, body: '', contentType: '', server: '' };
-    this.report('OPTIONS', url, this.unprocessed(url, reply, operationOf(url)), started);
-  }
-
-  /** A connection beyond `maxConnections`: the Balancer's 503, then the connection is closed. */
-  private refuse(method: string, url: string, res: ServerResponse): void {
-    const started = performance.now();
-    const reply = replies.tooManyConnections();
-    res.writeHead(reply.status, { ...this.headers.for(reply), 'Content-Length': Buffer.byteLength(reply.body), 'Retry-After': '1', Connection: 'close' });
-    res.end(reply.body);
-    this.report(method, url, this.unprocessed(url, reply, operationOf(url)), started);
-  }
-
-  /** A covered request under faults: waits its latency, then is answered normally or faulted (and then not processed). */
-  private faulted(
-    decision: FaultDecision,
-    operation: EmulatorOperation,
-    retryAfterSeconds: number,
-    method: string,
-    url: string,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): void {
-    const started = performance.now();
-    const apply = (): void => {
-      const { kind } = decision;
-      if (kind === undefined) {
-        this.serve(method, url, res);
-        return;
-      }
-      let reply: Reply | undefined;
-      if (kind === 'reset') {
-        // An RST, so the client sees ECONNRESET rather than a clean end of stream.
-        req.socket.resetAndDestroy();
-      } else if (kind === 'error') {
-        reply = faultErrorReply(decision.status);
-        const retryAfter = reply.status === 429 || reply.status === 503 ? { 'Retry-After': String(retryAfterSeconds) } : {};
-        res.writeHead(reply.status, { ...this.headers.for(reply), 'Content-Length': Buffer.byteLength(reply.body), ...retryAfter });
-        res.end(reply.body);
-      } else if (kind !== 'hang') {
-        reply = faultBodyReply(kind, operation, this.settings.clock.now());
-        this.send(res, reply);
-      }
-      // A hang: nothing is sent; the socket stays open until the client gives up, or suspend / close.
-      const outcome = this.unprocessed(url, reply ?? { ...replies.internalError(), status: 0 }, operation);
-      this.report(method, url, outcome, started, undefined, kind);
-    };
-    if (decision.latencyMs <= 0) {
-      apply();
-      return;
-    }
-    // A client that gives up during the delay takes its request with it: it is never processed.
-    this.delayedAnswers++;
+  /** An injected latency: the request waits, then goes on; a client that gives up meanwhile takes it along, unprocessed. */
+  private delay(req: IncomingMessage, res: ServerResponse, request: IncomingRequest, outcome: Extract<Outcome, { kind: 'delayed' }>, started: number): void {
+    const done = this.connections.delaying();
     const gone = (): void => {
-      this.delayedAnswers--;
+      done();
       clearTimeout(timer);
     };
     const timer = setTimeout(() => {
-      this.delayedAnswers--;
+      done();
       res.off('close', gone);
-      apply();
-    }, decision.latencyMs);
+      this.respond(req, res, request, outcome.next(this.settings.clock.now()), started);
+    }, outcome.ms);
     res.once('close', gone);
   }
 
-  /** The outcome of a request answered without processing it: its query parsed only for the record. */
-  private unprocessed(url: string, reply: Reply, operation: EmulatorOperation): Outcome {
-    const queryAt = url.indexOf('?');
-    let query: RequestQuery | undefined;
-    try {
-      query = queryAt < 0 ? undefined : RequestQuery.parse(url.slice(queryAt + 1));
-    } catch {
-      query = undefined;
-    }
-    return { reply, operation, path: queryAt < 0 ? url : url.slice(0, queryAt), query, held: undefined };
-  }
-
-  private send(res: ServerResponse, reply: Reply): void {
-    const headers = this.headers.for(reply);
-    headers['Content-Length'] = Buffer.byteLength(reply.body);
-    res.writeHead(reply.status, headers);
-    res.end(reply.body);
-  }
-
-  /** Never throws: every failure becomes a JSON reply, so one bad request cannot stop the server. */
-  private answer(method: string, url: string): Outcome {
-    const queryAt = url.indexOf('?');
-    const path = queryAt < 0 ? url : url.slice(0, queryAt);
-    const outcome: Outcome = { reply: replies.internalError(), operation: 'unknown', path, query: undefined, held: undefined };
-    try {
-      // A URI of at most a third of the limit in UTF-16 units cannot exceed it in bytes.
-      if (url.length > MAX_URI_BYTES / 3 && Buffer.byteLength(url) > MAX_URI_BYTES) {
-        outcome.reply = replies.uriTooLong();
-        return outcome;
-      }
-      const route = matchRoute(path);
-      outcome.operation = route.operation;
-      if (method !== 'GET') {
-        outcome.reply = replies.methodNotAllowed();
-        return outcome;
-      }
-      const query = RequestQuery.parse(queryAt < 0 ? '' : url.slice(queryAt + 1));
-      outcome.query = query;
-      if (route.operation === 'unknown') {
-        outcome.reply = replies.notFound(route.normalizedPath);
-        return outcome;
-      }
-      const refused = this.authorize(route, path, query) ?? this.overLimit(route, query);
-      if (refused !== undefined) {
-        outcome.reply = refused;
-        return outcome;
-      }
-      this.sweepBeforeRequest();
-      if (route.operation === 'subscribe') {
-        const answer = this.subscribes.handle(route, query);
-        if ('start' in answer) outcome.held = answer;
-        else outcome.reply = answer;
-        return outcome;
-      }
-      outcome.reply = handle(route, query, this.context);
-    } catch (error) {
-      if (error instanceof ReplyError) outcome.reply = error.reply;
-      else if (error instanceof MalformedEncodingError) outcome.reply = replies.couldNotParse();
-      else this.settings.log?.(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
-    }
-    return outcome;
-  }
-
-  /** Subscribe-key and signature checks, as Access Manager does them before the service sees the request. */
-  private authorize(route: Route, rawPath: string, query: RequestQuery): Reply | undefined {
-    if (route.operation === 'time') return undefined;
-    if (route.subscribeKey === '') return replies.invalidSubscribeKey();
-    const { keysets } = this.settings;
-    if (!keysets) return undefined;
-    const keyset = keysets.get(route.subscribeKey);
-    if (!keyset) return replies.invalidSubscribeKey();
-    if (keyset.secretKey === undefined) return undefined;
-    return checkSignature({
-      secretKey: keyset.secretKey,
-      publishKey: keyset.publishKey,
-      rawPath,
-      query,
-      nowMs: this.settings.clock.now(),
-      windowSeconds: this.settings.signatureWindowSeconds,
-      channels: 'channels' in route ? route.channels : [],
-      groups: query.list('channel-group'),
-      replays: this.replays,
-    });
-  }
-
-  /** `maxChannelsPerRequest`: path channels and `channel-group` together, and a registry `add` / `remove` list. */
-  private overLimit(route: Route, query: RequestQuery): Reply | undefined {
-    const max = this.settings.maxChannelsPerRequest;
-    if (route.operation === 'time') return undefined;
-    if (route.operation === 'channelGroup') {
-      return countNames(query.get('add')) > max || countNames(query.get('remove')) > max ? replies.tooManyChannels('registry') : undefined;
-    }
-    const channels = 'channels' in route ? route.channels.length : 0;
-    if (channels + countNames(query.get('channel-group')) <= max) return undefined;
-    return replies.tooManyChannels(route.operation === 'subscribe' ? 'subscribe' : 'presence');
+  /** An answer of the edge's own (over the cap, a preflight): written, and recorded with the operation the path names. */
+  private reply(res: ServerResponse, request: IncomingRequest, reply: Reply, started: number): void {
+    this.writer.write(res, reply);
+    if (this.log.active) this.log.answered(request, reply.status, started, undefined, request.operationOf());
   }
 
   /**
@@ -758,44 +295,13 @@ export class EmulatorServer implements Emulator {
       socket.destroy();
       return;
     }
-    const reply =
-      error.code === 'HPE_HEADER_OVERFLOW' ? overflowReply(error)
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? replies.requestTimeout()
-      : replies.couldNotParse();
-    socket.end(
-      `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\n` +
-        `Content-Type: ${reply.contentType}\r\nContent-Length: ${Buffer.byteLength(reply.body)}\r\n` +
-        `Access-Control-Allow-Origin: *\r\nServer: ${reply.server}\r\nConnection: close\r\n\r\n${reply.body}`,
-    );
+    const reply = clientErrorReply(error);
+    this.writer.writeRaw(socket, reply);
     // `end()` only half-closes: a client that never reads never sees it, and the socket (with its
     // connection slot) would stay for ever. So it is destroyed shortly after, whatever the client does.
     const linger = setTimeout(() => socket.destroy(), Math.min(CLIENT_ERROR_LINGER_MS, this.settings.requestTimeoutMs)).unref();
     socket.once('close', () => clearTimeout(linger));
-    const outcome: Outcome = { reply, operation: 'unknown', path: '', query: undefined, held: undefined };
-    this.report('', '', outcome, performance.now(), error.code);
-  }
-
-  private report(method: string, url: string, outcome: Outcome, started: number, note?: string, fault?: EmulatorRequestRecord['fault']): void {
-    const { reply, operation, path, query } = outcome;
-    if (this.requests.observed) {
-      const redacted = query === undefined ? {} : query.redacted();
-      this.requests.next(
-        fault === undefined
-          ? { method, path, query: redacted, status: reply.status, operation }
-          : { method, path, query: redacted, status: reply.status, operation, fault },
-      );
-    }
-    const { log } = this.settings;
-    if (!log) return;
-    const ms = (performance.now() - started).toFixed(1);
-    const what = fault === undefined ? `${reply.status} ${operation}` : `${reply.status} ${operation} (fault: ${fault})`;
-    log(`${method || '-'} ${this.shown(url) || `(${note ?? 'unparsed request'})`} → ${what} ${ms}ms`);
-  }
-
-  /** A URL for the log: credentials redacted, long ones cut. */
-  private shown(url: string): string {
-    const shown = redact(url);
-    return shown.length > LOGGED_URL_CHARS ? `${shown.slice(0, LOGGED_URL_CHARS)}… (${url.length} chars)` : shown;
+    this.log.unparsed(reply.status, error.code);
   }
 }
 

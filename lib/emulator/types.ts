@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: the public types of rx-presence/emulator and their documentation, read in one place.
 import type { Observable } from 'rxjs';
 
 /**

@@ -4,7 +4,7 @@ import { ChannelGroupChangeBody, ChannelGroupChannelsBody, ChannelGroupListBody 
 import { validationError, type PresenceOperation } from '../errors';
 import type { KeysetChoice } from '../keyset';
 import type { RequestKeys } from '../transport/types';
-import { paths } from '../transport/paths';
+import { paths } from '../protocol/paths';
 import type { ChannelGroupChangeResult, ChannelGroupChannels, ChannelGroupList } from '../types';
 import { checkName, names } from '../validate';
 import { callOperation, type OperationContext } from './context';

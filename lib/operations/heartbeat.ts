@@ -1,24 +1,11 @@
 import type { Observable } from 'rxjs';
 import { HeartbeatBody } from '../codecs/bodies';
 import type { KeysetChoice } from '../keyset';
-import { paths } from '../transport/paths';
+import { DEFAULT_PRESENCE_TIMEOUT } from '../protocol/limits';
+import { paths } from '../protocol/paths';
 import type { HeartbeatResult, PresenceState } from '../types';
 import { heartbeatSeconds, perChannelStateJson } from '../validate';
 import { callOnTargets, type OperationContext, type RequestTuning } from './context';
-
-/**
- * The service's default presence timeout, in seconds: what `heartbeat` is when left out.
- *
- * @example
- * ```ts
- * import { DEFAULT_PRESENCE_TIMEOUT } from 'rx-presence';
- *
- * // heartbeat$'s default interval, as PubNub's SDKs compute it.
- * console.log(DEFAULT_PRESENCE_TIMEOUT / 2 - 1);
- * // Output: 149
- * ```
- */
-export const DEFAULT_PRESENCE_TIMEOUT = 300;
 
 /**
  * Options of `presence.announceHeartbeat()`.

@@ -3,7 +3,8 @@ import { concatMap, defer, EMPTY, expand, map, of, reduce, type Observable } fro
 import { HereNowMultiBody, HereNowSingleBody, type OccupantEntry } from '../codecs/bodies';
 import { validationError, type PresenceOperation } from '../errors';
 import type { KeysetChoice } from '../keyset';
-import { groupQuery, paths } from '../transport/paths';
+import { HERE_NOW_PAGE_LIMIT } from '../protocol/limits';
+import { groupQuery, paths } from '../protocol/paths';
 import type { PresenceRequest, RequestKeys } from '../transport/types';
 import type { ChannelOccupancy, HereNowResult, OccupantInfo } from '../types';
 import { integerIn, targets, type Targets } from '../validate';
@@ -45,19 +46,6 @@ export function checkStateInfo(operation: PresenceOperation, stateInfo: StateInf
   if (!STATE_INFOS.includes(stateInfo)) throw validationError(operation, `stateInfo must be one of ${STATE_INFOS.join(', ')}, got ${String(stateInfo)}`);
   return stateInfo;
 }
-
-/**
- * The most uuids per channel the service returns in one page; the largest `limit` accepted.
- *
- * @example
- * ```ts
- * import { HERE_NOW_PAGE_LIMIT } from 'rx-presence';
- *
- * console.log(HERE_NOW_PAGE_LIMIT);
- * // Output: 1000
- * ```
- */
-export const HERE_NOW_PAGE_LIMIT = 1000;
 
 /**
  * Options of `presence.hereNow()`.

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { LeaveBody } from '../codecs/bodies';
 import type { KeysetChoice } from '../keyset';
-import { paths } from '../transport/paths';
+import { paths } from '../protocol/paths';
 import type { LeaveResult } from '../types';
 import { callOnTargets, type OperationContext, type RequestTuning } from './context';
 

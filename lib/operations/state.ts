@@ -2,7 +2,7 @@ import * as t from 'io-ts';
 import type { Observable } from 'rxjs';
 import { GetStateMultiBody, GetStateSingleBody, SetStateBody } from '../codecs/bodies';
 import type { KeysetChoice } from '../keyset';
-import { paths } from '../transport/paths';
+import { paths } from '../protocol/paths';
 import type { GetUserStateResult, PresenceState, SetUserStateResult } from '../types';
 import { stateJson, userId } from '../validate';
 import { callOnTargets, type OperationContext } from './context';

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { SubscribeBody } from '../codecs/subscribe';
 import type { Keyset } from '../keyset';
-import { groupQuery, paths } from '../transport/paths';
+import { groupQuery, paths } from '../protocol/paths';
 import type { PresenceState } from '../types';
 import { callOperation, type OperationContext, type RequestTuning } from './context';
 

@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { WhereNowBody } from '../codecs/bodies';
 import type { KeysetChoice } from '../keyset';
-import { paths } from '../transport/paths';
+import { paths } from '../protocol/paths';
 import type { WhereNowResult } from '../types';
 import { userId } from '../validate';
 import { callOperation, type OperationContext } from './context';

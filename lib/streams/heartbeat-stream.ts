@@ -1,7 +1,7 @@
 import { defer, isObservable, map, Observable } from 'rxjs';
 import { validationError } from '../errors';
 import type { KeysetChoice } from '../keyset';
-import { DEFAULT_PRESENCE_TIMEOUT } from '../operations/heartbeat';
+import { DEFAULT_PRESENCE_TIMEOUT } from '../protocol/limits';
 import type { PresenceContext } from '../presence-context';
 import type { PresenceState } from '../types';
 import { HEARTBEAT_RANGE, heartbeatSeconds, perChannelStateJson, secondsIn, targets } from '../validate';

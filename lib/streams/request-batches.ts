@@ -3,9 +3,9 @@
  * of many subscriptions' channels; each subscription is valid alone, so their union must never
  * turn into a request the service refuses (too many channels, a URI too long, a state too big).
  */
-import { encodeString } from '../transport/encoding';
+import { encodeString } from '../protocol/encoding';
 import type { PresenceState } from '../types';
-import { MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES, MAX_STATE_BYTES } from '../validate';
+import { MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES, MAX_STATE_BYTES } from '../protocol/limits';
 
 /** The limits one request must stay within. */
 interface RequestLimits {

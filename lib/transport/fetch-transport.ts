@@ -1,7 +1,8 @@
 import { catchError, defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
 import { asPresenceError, PresenceError, validationError, type PresenceErrorCategory, type PresenceOperation } from '../errors';
+import { canonicalQuery, type Query } from '../protocol/encoding';
+import { VERSION } from '../version';
 import { defaultAbortController, defaultFetch } from './default-fetch';
-import { canonicalQuery, type Query } from './encoding';
 import { BodyTooLarge, readCappedText, type ResponseBodyStream } from './read-body';
 import { redactError, redactText, secretForms } from './redact';
 import { parseResponse, type RawResponse } from './response';
@@ -96,9 +97,6 @@ export interface FetchTransportOptions {
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
-// Reading package.json at run time would break bundlers; the build keeps this in step.
-export const LIBRARY_VERSION = '0.1.0';
-
 /** The URL with credentials replaced by `***`, safe for messages and logs. */
 export function redactUrl(path: string, query: Query): string {
   const search = canonicalQuery(query);
@@ -157,7 +155,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   }
   const retryOptions = { ...RETRY_DEFAULTS, ...options.retry };
   const retryConfigs = new Map<number, RetryConfig>();
-  const pnsdk = options.pnsdk ?? `rx-presence/${LIBRARY_VERSION}`;
+  const pnsdk = options.pnsdk ?? `rx-presence/${VERSION}`;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const headers = { Accept: 'application/json' };
 

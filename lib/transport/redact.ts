@@ -5,9 +5,10 @@
  * in as well as of `auth=` / `signature=` patterns and anything shaped like a v2 signature.
  */
 import { PresenceError, type DecodeIssue } from '../errors';
-import { encodeString } from './encoding';
+import { encodeString } from '../protocol/encoding';
+import { CREDENTIAL_PARAMS } from '../protocol/signing';
 
-const CREDENTIAL = /\b(auth|signature)=[^&\s'"]*/g;
+const CREDENTIAL = new RegExp(`\\b(${CREDENTIAL_PARAMS.join('|')})=[^&\\s'"]*`, 'g');
 /** A v2 signature: `v2.` and 43 base64url characters (32 bytes of HMAC-SHA256). */
 const SIGNATURE = /\bv2\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
 const MASK = '***';

@@ -1,33 +1,4 @@
-import { canonicalQuery, type Query } from './encoding';
-
-/**
- * What a v2 signature covers. `path` is the path as sent, names already percent-encoded.
- *
- * @example
- * ```ts
- * import { signV2, type SignatureInput } from 'rx-presence';
- *
- * const input: SignatureInput = {
- *   secretKey: 'mySecretKey', publishKey: 'myPublishKey', method: 'GET',
- *   path: '/v2/auth/audit/sub-key/mySubscribeKey',
- *   query: { channel: 'ch1', pnsdk: 'PubNub-JS-Nodejs/suchJavascript', timestamp: '1317427200', uuid: 'myUUID' },
- * };
- * console.log(await signV2(input));
- * // Output: v2.I7AFqanrAAtwVfvLHyKECTWw7UcZmwbRnwENpXdGB9E
- * ```
- */
-export interface SignatureInput {
-  /** The HMAC key; never sent. */
-  readonly secretKey: string;
-  /** Signed as is; `undefined` is signed as the text `undefined`, as the official SDK does. */
-  readonly publishKey: string | undefined;
-  /** The HTTP method; presence only sends GET, whose signature has an empty body line. */
-  readonly method: 'GET';
-  /** The path as sent, e.g. `/v2/presence/sub-key/demo/channel/a%20b/heartbeat`. */
-  readonly path: string;
-  /** Every query parameter except `signature`, including `timestamp`. */
-  readonly query: Query;
-}
+import { stringToSign, V2_PREFIX, type SignatureInput } from '../protocol/signing';
 
 /** The base64url alphabet (RFC 4648 §5): the signature is written in it directly, never translated from base64. */
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -99,7 +70,6 @@ function subtleCrypto(): Subtle {
  */
 export async function signV2(input: SignatureInput): Promise<string> {
   const subtle = subtleCrypto();
-  const text = `${input.method}\n${input.publishKey}\n${input.path}\n${canonicalQuery(input.query)}\n`;
-  const mac = await subtle.sign('HMAC', await hmacKey(subtle, input.secretKey), utf8.encode(text));
-  return `v2.${base64url(new Uint8Array(mac))}`;
+  const mac = await subtle.sign('HMAC', await hmacKey(subtle, input.secretKey), utf8.encode(stringToSign(input)));
+  return `${V2_PREFIX}${base64url(new Uint8Array(mac))}`;
 }

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { PresenceOperation } from '../errors';
-import type { Query } from './encoding';
+import type { Query } from '../protocol/encoding';
 
 /**
  * The credentials a request is made with. `secretKey` and `authKey` never leave the transport.

@@ -4,7 +4,7 @@
  */
 import { firstValueFrom } from 'rxjs';
 import { Keyset } from '../../lib/keyset';
-import { HERE_NOW_PAGE_LIMIT } from '../../lib/operations/here-now';
+import { HERE_NOW_PAGE_LIMIT } from '../../lib/protocol/limits';
 import { Presence } from '../../lib/presence';
 import { scriptedServer } from '../helpers/scripted-server';
 

@@ -1,6 +1,7 @@
 /** Every bad input gets the protocol's JSON error with the right status, and the server keeps serving. */
 import { startEmulator, type Emulator } from '../../lib/emulator';
-import { MAX_STATE_BYTES, parseState } from '../../lib/emulator/state';
+import { parseState } from '../../lib/emulator/endpoints/state-input';
+import { MAX_STATE_BYTES } from '../../lib/protocol/limits';
 import { ok, randomKey, rawExchange, request } from '../helpers/emulator';
 
 let emulator: Emulator;

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { startEmulator, type Emulator, type EmulatorFaults, type EmulatorRequestRecord } from '../../lib/emulator';
 import { main, optionsFromArgs, type CliIo } from '../../lib/emulator/cli';
-import { mulberry32 } from '../../lib/emulator/faults';
+import { mulberry32 } from '../../lib/emulator/pipeline/faults';
 import { ManualClock, ok, randomKey, request, subscribePath, waitFor } from '../helpers/emulator';
 
 interface Answer {

@@ -4,8 +4,8 @@
  */
 import http from 'node:http';
 import { startEmulator, type Emulator, type EmulatorRequestRecord } from '../../lib/emulator';
-import { redactQueryString } from '../../lib/emulator/query';
-import { canonicalQuery } from '../../lib/transport/encoding';
+import { redactQueryString } from '../../lib/emulator/request-log';
+import { canonicalQuery } from '../../lib/protocol/encoding';
 import { signV2 } from '../../lib/transport/signature';
 import { randomKey, rawExchange, request, subscribePath, waitFor } from '../helpers/emulator';
 

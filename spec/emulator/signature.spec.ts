@@ -1,9 +1,9 @@
 /** Keysets and v2 request signatures (protocol.md §12). */
 import PubNub from 'pubnub';
 import { startEmulator, type Emulator } from '../../lib/emulator';
-import { canonicalQuery, encodeNames } from '../../lib/transport/encoding';
+import { canonicalQuery, encodeNames } from '../../lib/protocol/encoding';
 import { signV2 } from '../../lib/transport/signature';
-import { ReplayGuard } from '../../lib/emulator/signature-check';
+import { ReplayGuard } from '../../lib/emulator/pipeline/access';
 import { ManualClock, ok, randomKey, request, sdkFor } from '../helpers/emulator';
 
 const signed = { subscribeKey: randomKey(), publishKey: 'pub-c-signed', secretKey: 'sec-c-signed' };

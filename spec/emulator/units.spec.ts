@@ -1,13 +1,13 @@
 /** The emulator's pieces on their own: queue, store, parsing, routing, JSON layout. */
 import fc from 'fast-check';
 import type { EmulatorPresenceEvent } from '../../lib/emulator';
-import { ChannelGroups } from '../../lib/emulator/channel-groups';
-import { DeadlineHeap } from '../../lib/emulator/expiry-queue';
-import { RequestQuery } from '../../lib/emulator/query';
-import { pythonJson, replies } from '../../lib/emulator/responses';
-import { matchRoute } from '../../lib/emulator/router';
-import { heartbeatStates } from '../../lib/emulator/state';
-import { CLOCK_CHECK_EVERY, PresenceStore } from '../../lib/emulator/store';
+import { ChannelGroups } from '../../lib/emulator/model/channel-groups';
+import { DeadlineHeap } from '../../lib/emulator/model/expiry-queue';
+import { RequestQuery } from '../../lib/emulator/pipeline/query';
+import { pythonJson, replies } from '../../lib/emulator/pipeline/responses';
+import { matchRoute } from '../../lib/emulator/pipeline/router';
+import { heartbeatStates } from '../../lib/emulator/endpoints/state-input';
+import { CLOCK_CHECK_EVERY, PresenceStore } from '../../lib/emulator/model/store';
 import { ManualClock } from '../helpers/emulator';
 
 describe('DeadlineHeap', () => {

@@ -4,7 +4,9 @@ import { startEmulator, type Emulator } from '../../lib/emulator';
 import { Keyset } from '../../lib/keyset';
 import { StateInfo } from '../../lib/operations/here-now';
 import { Presence } from '../../lib/presence';
-import { LONE_SURROGATE, MAX_NAME_LENGTH, PRESENCE_SUFFIX } from '../../lib/validate';
+import { MAX_NAME_LENGTH } from '../../lib/protocol/limits';
+import { PRESENCE_SUFFIX } from '../../lib/protocol/presence-channels';
+import { LONE_SURROGATE } from '../../lib/validate';
 import { randomKey, rawExchange } from '../helpers/emulator';
 
 const RUNS = 1000;

@@ -8,11 +8,11 @@ import { config, of, throwError, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { PresenceError } from '../../lib/errors';
 import type { PresenceRequest } from '../../lib/transport/types';
-import { canonicalQuery } from '../../lib/transport/encoding';
+import { canonicalQuery } from '../../lib/protocol/encoding';
 import { heartbeat$ } from '../../lib/streams/heartbeat-stream';
 import { hereNow$ } from '../../lib/streams/here-now-stream';
 import { requestBatches } from '../../lib/streams/request-batches';
-import { MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES, MAX_STATE_BYTES } from '../../lib/validate';
+import { MAX_CHANNELS_PER_REQUEST, MAX_REQUEST_URI_BYTES, MAX_STATE_BYTES } from '../../lib/protocol/limits';
 import { bodies, fakeContext } from '../helpers/fake-transport';
 
 let ts: TestScheduler;

@@ -1,7 +1,7 @@
 import { retry } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { PresenceError } from '../../lib/errors';
-import { canonicalQuery, encodeNames, encodeString } from '../../lib/transport/encoding';
+import { canonicalQuery, encodeNames, encodeString } from '../../lib/protocol/encoding';
 import { redactUrl } from '../../lib/transport/fetch-transport';
 import { parseRetryAfter } from '../../lib/transport/response';
 import { backoffDelay, RETRY_DEFAULTS, retryConfig } from '../../lib/retry-policy';

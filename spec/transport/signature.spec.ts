@@ -5,8 +5,8 @@
  * and the emulator would otherwise go unseen by every spec that signs against the emulator.
  */
 import fc from 'fast-check';
-import { expectedSignature } from '../../lib/emulator/signature-check';
-import { encodeNames } from '../../lib/transport/encoding';
+import { expectedSignature } from '../../lib/emulator/pipeline/access';
+import { encodeNames } from '../../lib/protocol/encoding';
 import { signV2 } from '../../lib/transport/signature';
 
 // Internal to the SDK, but it is the signer every official JS client uses; if it moves, this

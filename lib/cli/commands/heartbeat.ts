@@ -1,10 +1,6 @@
 import { Command } from 'commander';
 import type { Subscription } from 'rxjs';
-import { DEFAULT_PRESENCE_TIMEOUT } from '../../operations/heartbeat';
-import { endHeartbeats } from '../../streams/end-heartbeats';
-import type { HeartbeatEvent } from '../../streams/heartbeat-events';
-import type { PresenceState } from '../../types';
-import { HEARTBEAT_RANGE } from '../../validate';
+import { DEFAULT_PRESENCE_TIMEOUT, endHeartbeats, HEARTBEAT_RANGE, type HeartbeatEvent, type PresenceState } from '../../index';
 import { clock } from '../format';
 import { invocation, untilAborted } from '../invocation';
 import type { CliIo } from '../io';

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { StateInfo } from '../../operations/here-now';
-import type { HereNowResult } from '../../types';
+import { StateInfo, type HereNowResult } from '../../index';
 import { columns, count, hereNowJson, stateText } from '../format';
 import { invocation, once } from '../invocation';
 import type { CliIo } from '../io';

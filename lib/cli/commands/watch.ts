@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { lastValueFrom, takeUntil, tap } from 'rxjs';
-import { StateInfo } from '../../operations/here-now';
-import { MIN_POLL_INTERVAL } from '../../streams/here-now-stream';
-import type { PresenceEvent } from '../../types';
+import { MIN_POLL_INTERVAL, StateInfo, type PresenceEvent } from '../../index';
 import { clock, stateText } from '../format';
 import { invocation, once } from '../invocation';
 import { aborted, type CliIo } from '../io';

@@ -1,17 +1,9 @@
+import { presenceChannelOf } from '../../protocol/presence-channels';
+import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 import type { ChannelGroups } from './channel-groups';
+import { ChannelLog, type FeedMessage, type PresencePayload } from './channel-log';
+import { IntervalDeltas, intervalPayload } from './interval-deltas';
 import type { TimetokenSource } from './timetoken';
-import type { EmulatorClock, EmulatorPresenceEvent } from './types';
-
-/**
- * Largest interval payload (bytes of JSON) that still carries the `join` / `leave` / `timeout`
- * arrays; beyond it the service sends `here_now_refresh: true` instead (protocol.md §9.1).
- *
- * @example
- * ```ts
- * Buffer.byteLength(JSON.stringify(payload)) > INTERVAL_DELTAS_MAX_BYTES; // → here_now_refresh
- * ```
- */
-export const INTERVAL_DELTAS_MAX_BYTES = 32 * 1024;
 
 /**
  * How long a channel's presence messages are kept for catch-up after the last one was published,
@@ -26,31 +18,6 @@ export const INTERVAL_DELTAS_MAX_BYTES = 32 * 1024;
  * ```
  */
 export const EVENT_RETENTION_MS = 20 * 60_000;
-
-/**
- * The `d` of a presence message, exactly as it goes on the wire.
- *
- * @example
- * ```ts
- * const join: PresencePayload = { action: 'join', uuid: 'alice', timestamp: 1900000000, precise_timestamp: 1900000000123, occupancy: 1 };
- * ```
- */
-export type PresencePayload = Readonly<Record<string, unknown>>;
-
-/**
- * One message published on `<channel>-pnpres`.
- *
- * @example
- * ```ts
- * const message: FeedMessage = { timetoken: 19000000000000000n, channel: 'lobby', payload: join };
- * ```
- */
-export interface FeedMessage {
-  readonly timetoken: bigint;
-  /** The channel, without the `-pnpres` suffix. */
-  readonly channel: string;
-  readonly payload: PresencePayload;
-}
 
 /**
  * A message as one subscriber receives it: `subscription` is the envelope's `b`, the name it
@@ -103,7 +70,7 @@ export interface FeedWatcher {
  * const options: FeedOptions = { announceMax: 20, eventBufferSize: 1000, clock, timetokens, groupsOf: (key) => keyspaces.read(key).groups };
  * ```
  */
-export interface FeedOptions {
+interface FeedOptions {
   /** Above this occupancy a channel is in interval mode. */
   readonly announceMax: number;
   /** Messages kept per channel for catch-up. */
@@ -117,105 +84,6 @@ export interface FeedOptions {
   readonly timetokens: TimetokenSource;
   /** The channel registry of a subscribe key, for group subscriptions. */
   groupsOf(subscribeKey: string): ChannelGroups;
-}
-
-/**
- * The last `capacity` messages of one channel, oldest first, in timetoken order (they are appended
- * in the order they are issued). A ring, so appending never copies.
- *
- * @example
- * ```ts
- * const log = new ChannelLog(2);
- * log.push(m1); log.push(m2); log.push(m3); // m1 is dropped
- * log.since(m1.timetoken, 100);              // [m2, m3]
- * ```
- */
-export class ChannelLog {
-  private readonly items: FeedMessage[] = [];
-  /** Index of the oldest message once the ring is full. */
-  private head = 0;
-  /** When the last message was added (clock ms), for retention. */
-  lastAt = 0;
-
-  constructor(private readonly capacity: number) {}
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(message: FeedMessage): void {
-    if (this.items.length < this.capacity) {
-      this.items.push(message);
-      return;
-    }
-    this.items[this.head] = message;
-    this.head = (this.head + 1) % this.capacity;
-  }
-
-  /** Up to `limit` messages with a timetoken after `after`, oldest first: O(log n + limit). */
-  since(after: bigint, limit: number): FeedMessage[] {
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.at(mid).timetoken > after) hi = mid;
-      else lo = mid + 1;
-    }
-    const found: FeedMessage[] = [];
-    for (let i = lo; i < this.items.length && found.length < limit; i++) found.push(this.at(i));
-    return found;
-  }
-
-  private at(index: number): FeedMessage {
-    return this.items[(this.head + index) % this.items.length];
-  }
-}
-
-type DeltaAction = 'join' | 'leave' | 'timeout';
-
-/**
- * What changed on a channel in interval mode since its last `interval` event. Once the arrays
- * would not fit in {@link INTERVAL_DELTAS_MAX_BYTES} they are dropped (`overflow`): the next event
- * says `here_now_refresh` and memory stays bounded whatever the churn.
- */
-class IntervalDeltas {
-  join: string[] = [];
-  leave: string[] = [];
-  timeout: string[] = [];
-  /**
-   * A running *lower bound* of the arrays' JSON size: UTF-8 bytes ≥ UTF-16 length, plus quotes and
-   * a comma. Once even that passes the limit the arrays cannot be sent; below it the exact size
-   * is measured when the message is built.
-   */
-  private bytes = 0;
-  overflow = false;
-
-  constructor(public occupancy: number) {}
-
-  get pending(): boolean {
-    return this.overflow || this.join.length + this.leave.length + this.timeout.length > 0;
-  }
-
-  add(action: DeltaAction, uuid: string): void {
-    if (this.overflow) return;
-    this.bytes += uuid.length + 3;
-    if (this.bytes > INTERVAL_DELTAS_MAX_BYTES) {
-      this.overflow = true;
-      this.join = [];
-      this.leave = [];
-      this.timeout = [];
-      return;
-    }
-    this[action].push(uuid);
-  }
-
-  reset(): void {
-    this.join = [];
-    this.leave = [];
-    this.timeout = [];
-    this.bytes = 0;
-    this.overflow = false;
-  }
 }
 
 /** Everything the feed holds for one subscribe key. */
@@ -291,7 +159,7 @@ export class PresenceFeed {
     if (deltas) {
       // Back to announce mode: what happened in interval mode goes out first.
       key.intervals.delete(channel);
-      if (deltas.pending) this.append(event.subscribeKey, key, channel, this.intervalPayload(deltas, deltas.occupancy));
+      if (deltas.pending) this.append(event.subscribeKey, key, channel, this.interval(deltas));
     }
     this.append(event.subscribeKey, key, channel, this.announcement(event));
   }
@@ -300,7 +168,7 @@ export class PresenceFeed {
   tick(): void {
     for (const [subscribeKey, key] of this.keys) {
       for (const [channel, deltas] of key.intervals) {
-        const payload = this.intervalPayload(deltas, deltas.occupancy);
+        const payload = this.interval(deltas);
         deltas.reset();
         this.append(subscribeKey, key, channel, payload);
       }
@@ -329,10 +197,10 @@ export class PresenceFeed {
       if (!log) return;
       for (const message of log.since(after, limit)) found.push({ message, subscription });
     };
-    for (const channel of watch.channels) gather(channel, `${channel}-pnpres`);
+    for (const channel of watch.channels) gather(channel, presenceChannelOf(channel));
     if (watch.groups.length > 0) {
       const groups = this.options.groupsOf(subscribeKey);
-      for (const group of watch.groups) for (const channel of groups.channels(group)) gather(channel, `${group}-pnpres`);
+      for (const group of watch.groups) for (const channel of groups.channels(group)) gather(channel, presenceChannelOf(group));
     }
     found.sort((a, b) => (a.message.timetoken < b.message.timetoken ? -1 : a.message.timetoken > b.message.timetoken ? 1 : 0));
     return found.length > limit ? found.slice(0, limit) : found;
@@ -419,6 +287,11 @@ export class PresenceFeed {
     }
   }
 
+  /** The `interval` message of `deltas`, now. */
+  private interval(deltas: IntervalDeltas): PresencePayload {
+    return intervalPayload(deltas, Math.floor(this.options.clock.now() / 1000));
+  }
+
   /** `d` of a join / leave / timeout / state-change, in the key order of captured service messages. */
   private announcement(event: EmulatorPresenceEvent): PresencePayload {
     const { action, uuid, timestamp, occupancy, data } = event;
@@ -428,17 +301,5 @@ export class PresenceFeed {
     return data === undefined
       ? { action, uuid, timestamp, precise_timestamp: precise, occupancy }
       : { action, uuid, timestamp, precise_timestamp: precise, data, occupancy };
-  }
-
-  private intervalPayload(deltas: IntervalDeltas, occupancy: number): PresencePayload {
-    const timestamp = Math.floor(this.options.clock.now() / 1000);
-    if (!deltas.overflow) {
-      const payload: Record<string, unknown> = { action: 'interval', timestamp, occupancy };
-      if (deltas.join.length > 0) payload.join = deltas.join;
-      if (deltas.leave.length > 0) payload.leave = deltas.leave;
-      if (deltas.timeout.length > 0) payload.timeout = deltas.timeout;
-      if (Buffer.byteLength(JSON.stringify(payload)) <= INTERVAL_DELTAS_MAX_BYTES) return payload;
-    }
-    return { action: 'interval', timestamp, occupancy, here_now_refresh: true };
   }
 }

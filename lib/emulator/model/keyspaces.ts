@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import type { EmulatorClock } from '../types';
 import { ChannelGroups, MAX_CHANNELS_PER_GROUP } from './channel-groups';
-import { ParkedStates, PresenceStore, type PresenceEventSink } from './store';
-import type { EmulatorClock } from './types';
+import { ParkedStates } from './parked-states';
+import { PresenceStore, type PresenceEventSink } from './store';
 
 /**
  * Everything the emulator holds for one subscribe key.
@@ -26,7 +27,7 @@ export interface Keyspace {
  * const limits: KeyspaceLimits = { maxChannelsPerGroup: 2000, maxParkedStates: 10_000 };
  * ```
  */
-export interface KeyspaceLimits {
+interface KeyspaceLimits {
   /** Most channels in one channel group; default {@link MAX_CHANNELS_PER_GROUP}. */
   readonly maxChannelsPerGroup?: number;
   /** Most parked states over all keyspaces; default `MAX_PARKED_STATES`. */

@@ -1,4 +1,5 @@
-import { decodeComponent, splitNames } from './query';
+import { splitNames } from '../../protocol/encoding';
+import { decodeComponent } from './query';
 
 /**
  * Here now, heartbeat and leave: channels in the path (groups come in the query).

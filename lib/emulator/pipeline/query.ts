@@ -1,3 +1,5 @@
+import { splitNames } from '../../protocol/encoding';
+
 /**
  * Thrown when a percent-escape in the path or query is malformed; the server answers 400.
  *
@@ -31,72 +33,24 @@ export function decodeComponent(text: string): string {
   }
 }
 
-/** A query key or value: `+` is a space (form encoding), then percent-decoding. */
-const decodeFormComponent = (text: string): string =>
+/**
+ * A query key or value as the service reads it: `+` is a space (form encoding, which Dart and old
+ * Python send), then percent-decoding.
+ *
+ * @example
+ * ```ts
+ * decodeFormComponent('a+b%2Cc'); // 'a b,c'
+ * ```
+ */
+export const decodeFormComponent = (text: string): string =>
   text.indexOf('+') < 0 ? decodeComponent(text) : decodeComponent(text.replace(/\+/g, ' '));
-
-/** Query keys whose values are credentials: never shown in records or logs. */
-const CREDENTIAL_KEYS: ReadonlySet<string> = new Set(['auth', 'signature']);
-
-/**
- * What records and logs show instead of a credential's value.
- *
- * @example
- * ```ts
- * redactQueryString('uuid=me&auth=SECRET'); // `uuid=me&auth=${REDACTED}`
- * ```
- */
-export const REDACTED = '***';
-
-/**
- * A raw query string (after `?`) with the values of `auth` and `signature` replaced by
- * {@link REDACTED}, however the key is spelled on the wire (`auth`, `%61uth`, `a+uth`…: the key is
- * decoded as the parser decodes it before it is compared). Never throws.
- *
- * @example
- * ```ts
- * redactQueryString('uuid=me&%61uth=SECRET&signature=v2.abc'); // 'uuid=me&%61uth=***&signature=***'
- * ```
- */
-export function redactQueryString(search: string): string {
-  if (search.indexOf('uth') < 0 && search.indexOf('ignature') < 0 && search.indexOf('%') < 0) return search;
-  return search
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 0) return pair;
-      let key: string;
-      try {
-        key = decodeFormComponent(pair.slice(0, eq));
-      } catch {
-        // An undecodable key: the request is refused anyway; hide its value to be safe.
-        return `${pair.slice(0, eq)}=${REDACTED}`;
-      }
-      return CREDENTIAL_KEYS.has(key) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
-    })
-    .join('&');
-}
-
-/**
- * Splits a comma list (after decoding) into names, dropping empty ones: `,` and `''` both mean
- * "none", which is how Kotlin's `channel-group=%2C` must be read.
- *
- * @example
- * ```ts
- * splitNames('a,b');  // ['a', 'b']
- * splitNames(',');    // []
- * ```
- */
-export function splitNames(list: string | undefined): string[] {
-  return list === undefined ? [] : list.split(',').filter((name) => name !== '');
-}
 
 /**
  * A request's query string as the service reads it.
  *
  * Values are decoded form-style (`+` is a space, which Dart and old Python send) and a key sent
  * without `=` (Dart's `&add&remove=…`) counts as *not given* for {@link RequestQuery.get}, while
- * {@link RequestQuery.signed} keeps it as `''`, which is how it was signed. A repeated key keeps
+ * {@link RequestQuery.all} keeps it as `''`, which is how it was signed. A repeated key keeps
  * its last value.
  *
  * @example
@@ -149,25 +103,8 @@ export class RequestQuery {
     return splitNames(this.get(key));
   }
 
-  /** Every parameter with its decoded value, valueless keys as `''`. */
+  /** Every parameter with its decoded value, valueless keys as `''`: a fresh object each call. */
   all(): Record<string, string> {
     return Object.fromEntries(this.values);
-  }
-
-  /**
-   * {@link RequestQuery.all} with the values of `auth` and `signature` replaced by
-   * {@link REDACTED}: what `requests$` records show.
-   */
-  redacted(): Record<string, string> {
-    const query = this.all();
-    for (const key of CREDENTIAL_KEYS) if (key in query) query[key] = REDACTED;
-    return query;
-  }
-
-  /** What a v2 signature covers: every parameter but `signature`. */
-  signed(): Record<string, string> {
-    const query = this.all();
-    delete query.signature;
-    return query;
   }
 }

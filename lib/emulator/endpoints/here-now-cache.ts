@@ -1,5 +1,5 @@
-import type { Reply } from './responses';
-import type { EmulatorClock } from './types';
+import type { Reply } from '../pipeline/responses';
+import type { EmulatorClock } from '../types';
 
 /**
  * The service's here-now response cache: the same request within `ttlMs` gets the same answer,

@@ -1,29 +1,20 @@
-import { checkUuid, notPresenceChannel, presenceTimeoutOf, unique } from './handlers';
-import type { Keyspaces } from './keyspaces';
-import type { Delivery, FeedWatch, FeedWatcher, PresenceFeed } from './presence-feed';
-import type { RequestQuery } from './query';
-import { ReplyError, replies, type Reply } from './responses';
-import type { SubscribeRoute } from './router';
-import { heartbeatStates, readHeartbeatState } from './state';
-import { formatTimetoken, parseTimetoken, type TimetokenSource } from './timetoken';
+import { channelOfPresence, isPresenceChannel, presenceChannelOf } from '../../protocol/presence-channels';
+import type { Keyspaces } from '../model/keyspaces';
+import type { Delivery, FeedWatch, FeedWatcher, PresenceFeed } from '../model/presence-feed';
+import { formatTimetoken, parseTimetoken, type TimetokenSource } from '../model/timetoken';
+import type { RequestQuery } from '../pipeline/query';
+import { ReplyError, replies, SUBSCRIBE_REGION, type Reply } from '../pipeline/responses';
+import type { SubscribeRoute } from '../pipeline/router';
+import { readPresenceState, renewPresence } from './heartbeat';
+import { checkUuid, presenceTimeoutOf, presentNames, unique } from './helpers';
 
-/**
- * The region the emulator puts in every timetoken (`"r"`). Any non-zero number works: the JS SDK's
- * receive request refuses an empty (0) region.
- *
- * @example
- * ```ts
- * JSON.parse(body).t.r === SUBSCRIBE_REGION; // true
- * ```
- */
-export const SUBSCRIBE_REGION = 1;
 /** The shard (`"a"`) of every message; clients ignore it. */
 const SHARD = '0';
 /** Most messages in one subscribe answer, as the service does; the rest follow on the next poll. */
 export const MAX_MESSAGES_PER_RESPONSE = 100;
 
-const PRESENCE_SUFFIX = '-pnpres';
-const baseName = (name: string): string => name.slice(0, -PRESENCE_SUFFIX.length);
+/** The channels (or groups) whose presence `names` subscribe to: the `-pnpres` ones, without the suffix. */
+const watched = (names: readonly string[]): string[] => unique(names).filter(isPresenceChannel).map(channelOfPresence);
 
 const isPrimitive = (value: unknown): boolean =>
   typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
@@ -64,14 +55,14 @@ function metadataOf(delivery: Delivery): Record<string, unknown> {
  * // { a: '0', f: 0, p: { t: '19000000000000000', r: 1 }, k: 'demo', c: 'lobby-pnpres', u: {…}, d: {…}, b: 'lobby-pnpres' }
  * ```
  */
-export function envelopeOf(subscribeKey: string, delivery: Delivery): object {
+function envelopeOf(subscribeKey: string, delivery: Delivery): object {
   const { message, subscription } = delivery;
   return {
     a: SHARD,
     f: 0,
     p: { t: formatTimetoken(message.timetoken), r: SUBSCRIBE_REGION },
     k: subscribeKey,
-    c: `${message.channel}${PRESENCE_SUFFIX}`,
+    c: presenceChannelOf(message.channel),
     u: metadataOf(delivery),
     d: message.payload,
     b: subscription,
@@ -98,13 +89,13 @@ const answerWith = (subscribeKey: string, deliveries: readonly Delivery[]): Repl
   const timetoken = formatTimetoken(deliveries[deliveries.length - 1].message.timetoken);
   const envelopes = deliveries.map((delivery) => envelopeOf(subscribeKey, delivery));
   try {
-    return replies.subscribe(timetoken, SUBSCRIBE_REGION, envelopes);
+    return replies.subscribe(timetoken, envelopes);
   } catch {
-    return replies.subscribe(timetoken, SUBSCRIBE_REGION, envelopes.filter(writable));
+    return replies.subscribe(timetoken, envelopes.filter(writable));
   }
 };
 
-const emptyAnswer = (timetoken: bigint): Reply => replies.subscribe(formatTimetoken(timetoken), SUBSCRIBE_REGION, []);
+const emptyAnswer = (timetoken: bigint): Reply => replies.subscribe(formatTimetoken(timetoken), []);
 
 /**
  * A subscribe with nothing to deliver yet. The server calls {@link HeldPoll.start} right away
@@ -226,33 +217,16 @@ export class SubscribeService {
   /** Answers at once (handshake, messages ready) or returns the poll to hold. Client errors are thrown as {@link ReplyError}. */
   handle(route: SubscribeRoute, query: RequestQuery): Reply | HeldPoll {
     const uuid = checkUuid(query.get('uuid'));
-    const channels = unique(route.channels);
-    const groups = unique(query.list('channel-group'));
-    if (channels.length === 0 && groups.length === 0) throw new ReplyError(replies.subscribeError('Invalid Arguments'));
+    const groups = query.list('channel-group');
+    if (route.channels.length === 0 && groups.length === 0) throw new ReplyError(replies.subscribeError('Invalid Arguments'));
     const tt = query.get('tt');
     const handshake = tt === undefined || tt === '' || tt === '0';
     const after = handshake ? undefined : parseTimetoken(tt);
     if (!handshake && after === undefined) throw new ReplyError(replies.subscribeError('Invalid Timetoken'));
-    const heartbeat = presenceTimeoutOf(query.get('heartbeat'));
-    const present = { channels: channels.filter(notPresenceChannel), groups: groups.filter(notPresenceChannel) };
-    const stateText = query.get('state');
-    const state = stateText === undefined ? undefined : readHeartbeatState(stateText, present.channels, present.groups);
-
-    const watch: FeedWatch = {
-      channels: channels.filter((name) => !notPresenceChannel(name)).map(baseName),
-      groups: groups.filter((name) => !notPresenceChannel(name)).map(baseName),
-    };
-    const renew = (): void => {
-      if (present.channels.length === 0 && present.groups.length === 0) return;
-      const keyspace = this.keyspaces.write(route.subscribeKey);
-      const groupChannels = new Map(present.groups.map((group) => [group, keyspace.groups.channels(group)] as const));
-      keyspace.presence.heartbeat(
-        uuid,
-        keyspace.groups.expand(present.groups, present.channels),
-        heartbeat,
-        state && heartbeatStates(state, present.channels, groupChannels),
-      );
-    };
+    const timeout = presenceTimeoutOf(query.get('heartbeat'));
+    const present = presentNames(route.channels, groups);
+    const state = readPresenceState(query, present);
+    const renew = (): void => renewPresence(this.keyspaces, route.subscribeKey, uuid, present, timeout, state);
 
     if (after === undefined) {
       const cursor = this.timetokens.next();
@@ -260,6 +234,7 @@ export class SubscribeService {
       return emptyAnswer(cursor);
     }
     renew();
+    const watch: FeedWatch = { channels: watched(route.channels), groups: watched(groups) };
     return this.ready(route.subscribeKey, watch, after) ?? new Poll(this, route.subscribeKey, watch, after);
   }
 

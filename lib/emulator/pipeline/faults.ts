@@ -1,11 +1,22 @@
+/**
+ * Injected faults (see `EmulatorFaults`): which covered requests fail and how, decided request by
+ * request with a seeded PRNG, and the wrapper that puts them in front of the pipeline.
+ */
 import { STATUS_CODES } from 'node:http';
+import { formatTimetoken } from '../model/timetoken';
+import type { EmulatorFaultKind, EmulatorFaults, EmulatorOperation } from '../types';
+import type { Answer, Outcome } from './pipeline';
 import { presenceReply, replies, type Reply } from './responses';
-import { SUBSCRIBE_REGION } from './subscribe';
-import { formatTimetoken } from './timetoken';
-import type { EmulatorFaultKind, EmulatorFaults, EmulatorOperation } from './types';
 
-/** Longest delay `setTimeout` takes (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * Longest delay `setTimeout` takes (about 24.8 days): the bound of every delay the emulator sets.
+ *
+ * @example
+ * ```ts
+ * Math.min(delayMs, MAX_TIMER_MS);
+ * ```
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const OPERATIONS: readonly EmulatorOperation[] = [
   'heartbeat', 'leave', 'hereNow', 'globalHereNow', 'whereNow', 'setState', 'getState', 'channelGroup', 'time', 'subscribe', 'unknown',
@@ -44,7 +55,7 @@ export function mulberry32(seed: number): () => number {
  * const decision: FaultDecision = { latencyMs: 40, kind: 'error', status: 503 };
  * ```
  */
-export interface FaultDecision {
+interface FaultDecision {
   readonly latencyMs: number;
   readonly kind: EmulatorFaultKind | undefined;
   /** For `error`: the status to answer with. */
@@ -91,8 +102,6 @@ const KINDS: readonly (readonly [EmulatorFaultKind, keyof EmulatorFaults])[] = [
  * ```
  */
 export class FaultInjector {
-  /** The faults as given, for display. */
-  readonly faults: EmulatorFaults;
   /** Seconds sent in `Retry-After` with a 429 or 503. */
   readonly retryAfterSeconds: number;
   private readonly covered: ReadonlySet<EmulatorOperation>;
@@ -109,7 +118,6 @@ export class FaultInjector {
       'resetRate', 'hangRate', 'truncateRate', 'garbageRate', 'false200Rate',
     ]);
     for (const key of Object.keys(faults)) if (!known.has(key)) throw new RangeError(`faults: unknown field "${key}"`);
-    this.faults = faults;
     const seed = faults.seed ?? 1;
     if (typeof seed !== 'number' || !Number.isInteger(seed)) fail('seed', 'an integer', seed);
     this.random = mulberry32(seed);
@@ -146,11 +154,6 @@ export class FaultInjector {
     let total = 0;
     this.bounds = KINDS.map(([, field]) => (total += rate(faults, field)));
     if (total > 1 + 1e-9) throw new RangeError(`faults: the rates add up to ${total}, more than 1`);
-  }
-
-  /** Whether requests for `operation` are subject to the faults. */
-  covers(operation: EmulatorOperation): boolean {
-    return this.covered.has(operation);
   }
 
   /**
@@ -202,17 +205,15 @@ const GARBAGE: Reply = {
 
 /**
  * The protocol's error body for `status`: the SDKs' 429, the Presence service's 500, and for any
- * other status the Presence error shape with the standard reason phrase (`Service Unavailable` for 503).
- *
- * @example
- * ```ts
- * faultErrorReply(503).body; // '{"status": 503, "error": 1, "message": "Service Unavailable", "service": "Presence"}'
- * ```
+ * other status the Presence error shape with the standard reason phrase (`Service Unavailable` for
+ * 503). A 429 or 503 says `Retry-After: retryAfterSeconds`.
  */
-export function faultErrorReply(status: number): Reply {
-  if (status === 429) return TOO_MANY_REQUESTS;
-  if (status === 500) return replies.internalError();
-  return replies.presenceError(status, STATUS_CODES[status] ?? 'Error');
+function errorReply(status: number, retryAfterSeconds: number): Reply {
+  const reply =
+    status === 429 ? TOO_MANY_REQUESTS
+    : status === 500 ? replies.internalError()
+    : replies.presenceError(status, STATUS_CODES[status] ?? 'Error');
+  return status === 429 || status === 503 ? { ...reply, headers: { 'Retry-After': String(retryAfterSeconds) } } : reply;
 }
 
 /** A success body of the kind `operation` answers, for truncation. */
@@ -234,24 +235,55 @@ const sampleBody = (operation: EmulatorOperation, nowMs: number): Reply => {
     case 'time':
       return replies.time(nowMs);
     case 'subscribe':
-      return replies.subscribe(formatTimetoken(BigInt(Math.max(0, Math.floor(nowMs))) * 10_000n), SUBSCRIBE_REGION, []);
+      return replies.subscribe(formatTimetoken(BigInt(Math.max(0, Math.floor(nowMs))) * 10_000n), []);
     default:
       return replies.heartbeat();
   }
 };
 
-/**
- * The reply a `truncate`, `garbage` or `false200` fault sends (all HTTP 200).
- *
- * @example
- * ```ts
- * faultBodyReply('truncate', 'heartbeat', Date.now()).body; // '{"status": 200, "message": "O'
- * ```
- */
-export function faultBodyReply(kind: 'truncate' | 'garbage' | 'false200', operation: EmulatorOperation, nowMs: number): Reply {
+/** The reply a `truncate`, `garbage` or `false200` fault sends (all HTTP 200). */
+function bodyReply(kind: 'truncate' | 'garbage' | 'false200', operation: EmulatorOperation, nowMs: number): Reply {
   if (kind === 'garbage') return GARBAGE;
   if (kind === 'false200') return FALSE_200;
   const whole = sampleBody(operation, nowMs);
   // Any proper prefix of a JSON object or array is invalid JSON.
   return { ...whole, body: whole.body.slice(0, Math.max(1, Math.floor(whole.body.length / 2))) };
+}
+
+/** What a faulted request turns into. It is never processed: no presence change, no event. */
+function faultOutcome(kind: EmulatorFaultKind, decision: FaultDecision, operation: EmulatorOperation, retryAfterSeconds: number, nowMs: number): Outcome {
+  switch (kind) {
+    case 'reset':
+    case 'hang':
+      return { kind: 'drop', fault: kind };
+    case 'error':
+      return { kind: 'reply', reply: errorReply(decision.status, retryAfterSeconds), fault: kind };
+    default:
+      return { kind: 'reply', reply: bodyReply(kind, operation, nowMs), fault: kind };
+  }
+}
+
+/**
+ * `answer` with `faults` in front of it. A covered request is routed once, to know its operation;
+ * its decision is drawn; it waits its latency (a `delayed` outcome); then it is either answered by
+ * `answer` as if nothing happened, or faulted and not processed at all. Requests that are not
+ * covered, and covered ones drawn neither a fault nor a latency, go straight to `answer`.
+ *
+ * @example
+ * ```ts
+ * const flaky = withFaults(pipeline(deps), new FaultInjector({ seed: 7, errorRate: 0.2 }));
+ * flaky(new IncomingRequest('GET', url), Date.now()); // 1 in 5 is { kind: 'reply', reply: <5xx or 429>, fault: 'error' }
+ * ```
+ */
+export function withFaults(answer: Answer, faults: FaultInjector): Answer {
+  return (request, now) => {
+    const operation = request.operationOf();
+    const decision = faults.decide(operation);
+    if (decision === undefined || (decision.kind === undefined && decision.latencyMs <= 0)) return answer(request, now);
+    const { kind } = decision;
+    const apply = (at: number): Outcome =>
+      kind === undefined ? answer(request, at) : faultOutcome(kind, decision, operation, faults.retryAfterSeconds, at);
+    // A client that gives up during the delay takes its request with it: it is never processed.
+    return decision.latencyMs > 0 ? { kind: 'delayed', ms: decision.latencyMs, next: apply } : apply(now);
+  };
 }

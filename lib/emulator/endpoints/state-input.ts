@@ -1,15 +1,11 @@
-import { ReplyError, replies } from './responses';
-import type { StoredState } from './store';
-
 /**
- * Largest state the service stores, in bytes of JSON text.
- *
- * @example
- * ```ts
- * Buffer.byteLength(JSON.stringify(state)) <= MAX_STATE_BYTES; // fits
- * ```
+ * The `state` parameter as the service reads it (set-state, heartbeat, subscribe): size, JSON,
+ * shape, depth and exact numbers checked on the way in, so that every state stored can be written
+ * back in every answer and message.
  */
-export const MAX_STATE_BYTES = 32 * 1024;
+import { MAX_STATE_BYTES } from '../../protocol/limits';
+import type { StoredState } from '../model/store';
+import { ReplyError, replies } from '../pipeline/responses';
 
 /**
  * Most levels of nesting one state may have, the state object itself being the first:
@@ -133,7 +129,7 @@ function inspect(text: string, maxDepth: number): { depth: number; exact: boolea
  * const read: ReadState = { state: { a: [1] }, depth: 2 };
  * ```
  */
-export interface ReadState {
+interface ReadState {
   readonly state: StoredState;
   readonly depth: number;
 }

@@ -5,7 +5,7 @@
  */
 
 /**
- * What a handler answers; the server adds the common headers.
+ * What a request is answered with; the reply writer adds the headers every answer carries.
  *
  * @example
  * ```ts
@@ -15,9 +15,12 @@
 export interface Reply {
   readonly status: number;
   readonly body: string;
+  /** The `Content-Type` header; `''` for a reply without a body (a CORS preflight), which gets no body headers. */
   readonly contentType: string;
   /** The `Server` header value. */
   readonly server: string;
+  /** Headers of this reply alone, on top of the common ones (`Retry-After`, `Connection: close`…). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -35,6 +38,17 @@ export class ReplyError extends Error {
     super(`${reply.status} ${reply.body}`);
   }
 }
+
+/**
+ * The region the emulator puts in every timetoken (`"r"`). Any non-zero number works: the JS SDK's
+ * receive request refuses an empty (0) region.
+ *
+ * @example
+ * ```ts
+ * JSON.parse(body).t.r === SUBSCRIBE_REGION; // true
+ * ```
+ */
+export const SUBSCRIBE_REGION = 1;
 
 /** Presence and channel-registry answer with this content type (quoted charset, as recorded). */
 const SERVICE_CONTENT_TYPE = 'text/javascript; charset="UTF-8"';
@@ -153,7 +167,10 @@ const HEADERS_TOO_LARGE = gateway(431, { message: 'Request Header Fields Too Lar
 const REQUEST_TIMEOUT = gateway(408, { message: 'Request Timeout', error: true, service: 'Balancer', status: 408 });
 const COULD_NOT_PARSE = gateway(400, { message: 'Could Not Parse Request', error: true, service: 'Access Manager', status: 400 });
 const INTERNAL_ERROR = presence(500, { status: 500, error: 1, message: 'Internal Server Error', service: 'Presence' });
-const TOO_MANY_CONNECTIONS = gateway(503, { message: 'Too many connections', error: true, service: 'Balancer', status: 503 });
+const TOO_MANY_CONNECTIONS: Reply = {
+  ...gateway(503, { message: 'Too many connections', error: true, service: 'Balancer', status: 503 }),
+  headers: { 'Retry-After': '1', Connection: 'close' },
+};
 const GROUP_FULL = registry(400, { status: 400, message: 'Maximum channel group count exceeded.', service: 'channel-registry', error: true });
 /** The message of every "too many channels" answer. */
 const TOO_MANY_CHANNELS = 'Too many channels';
@@ -227,9 +244,9 @@ export const replies = {
    * The subscribe long-poll's answer, compact JSON like the service's:
    * `{"t":{"t":"<17 digits>","r":<region>},"m":[…]}`.
    */
-  subscribe: (timetoken: string, region: number, messages: readonly object[]): Reply => ({
+  subscribe: (timetoken: string, messages: readonly object[]): Reply => ({
     status: 200,
-    body: JSON.stringify({ t: { t: timetoken, r: region }, m: messages }),
+    body: JSON.stringify({ t: { t: timetoken, r: SUBSCRIBE_REGION }, m: messages }),
     contentType: SERVICE_CONTENT_TYPE,
     server: 'Pubnub',
   }),
@@ -247,9 +264,6 @@ export const replies = {
    * registry (captured in the Swift SDK's fixtures for an add-channels request).
    */
   groupFull: (): Reply => GROUP_FULL,
-
-  registryError: (message: string): Reply =>
-    registry(400, { status: 400, message, service: 'channel-registry', error: true }),
 
   /** The real 404 has no `status` key. */
   notFound: (normalizedPath: string): Reply =>
@@ -284,7 +298,7 @@ export const replies = {
 
   internalError: (): Reply => INTERNAL_ERROR,
 
-  /** A connection beyond `maxConnections`: the Balancer's 503 (sent with `Retry-After` and `Connection: close`). */
+  /** A connection beyond `maxConnections`: the Balancer's 503, with `Retry-After: 1` and `Connection: close`. */
   tooManyConnections: (): Reply => TOO_MANY_CONNECTIONS,
 
   /**

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 import { DeadlineHeap, type Scheduled } from './expiry-queue';
-import type { EmulatorClock, EmulatorPresenceEvent } from './types';
+import { ParkedStates } from './parked-states';
+import { ChannelsByUuid } from './uuid-index';
 
 /**
  * Presence state as stored: always a JSON object (the routes reject anything else).
@@ -15,6 +17,11 @@ export type StoredState = { readonly [key: string]: unknown };
 /**
  * A (channel, uuid) record with a deadline. `scheduledAt` is where the heap has it; `expiresAt` may
  * have moved later since (see {@link PresenceStore.expire}).
+ *
+ * @example
+ * ```ts
+ * const record: Timed = { channel: 'lobby', uuid: 'alice', expiresAt: t, scheduledAt: t, heapIndex: -1, state: undefined };
+ * ```
  */
 interface Timed extends Scheduled {
   readonly channel: string;
@@ -34,66 +41,16 @@ interface Occupant extends Timed {
  * State set for a uuid that is not present on the channel. The service keeps it for when the uuid
  * arrives; we drop it after the default presence timeout so a stream of set-state calls for
  * uuids that never show up cannot grow memory without bound.
+ *
+ * @example
+ * ```ts
+ * const parked: ParkedState = { kind: 'parked', channel: 'lobby', uuid: 'ghost', expiresAt: t, scheduledAt: t, heapIndex: -1, state: { mood: 'ok' }, store };
+ * ```
  */
-interface ParkedState extends Timed {
+export interface ParkedState extends Timed {
   readonly kind: 'parked';
   /** The store holding it, so that {@link ParkedStates} can drop it from there. */
   readonly store: PresenceStore;
-}
-
-/**
- * Most states parked for users not present (set-state for a uuid that is not on the channel),
- * over all subscribe keys of one emulator. Each is kept for the default presence timeout at most;
- * this caps their number too, so that a flood of set-state calls (500 channels each) cannot grow
- * memory faster than they expire. When full, the oldest parked state is dropped for the new one:
- * its uuid, should it arrive later, arrives without that state. Change it with
- * `EmulatorOptions.maxParkedStates`.
- *
- * @example
- * ```ts
- * import { MAX_PARKED_STATES } from 'rx-presence/emulator';
- * console.log(`at most ${MAX_PARKED_STATES} states wait for their users`);
- * ```
- */
-export const MAX_PARKED_STATES = 10_000;
-
-/**
- * The parked states of every store of an emulator in the order they were parked, capped at `max`:
- * admitting one more drops the oldest.
- *
- * @example
- * ```ts
- * const parked = new ParkedStates(10_000);
- * const store = new PresenceStore('demo', clock, emit, 300, parked);
- * store.setState('ghost', ['lobby'], { mood: 'ok' }); // parked.size === 1
- * ```
- */
-export class ParkedStates {
-  /** A Set keeps insertion order, so its first entry is the oldest. */
-  private readonly entries = new Set<ParkedState>();
-
-  constructor(readonly max: number = MAX_PARKED_STATES) {}
-
-  /** States parked now. */
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /** @internal Makes room (dropping the oldest) and records `entry`; `false` when nothing may be parked (`max` 0). */
-  admit(entry: ParkedState): boolean {
-    if (this.max <= 0) return false;
-    while (this.entries.size >= this.max) {
-      const oldest = this.entries.values().next().value as ParkedState;
-      oldest.store.dropParked(oldest);
-    }
-    this.entries.add(entry);
-    return true;
-  }
-
-  /** @internal */
-  forget(entry: ParkedState): void {
-    this.entries.delete(entry);
-  }
 }
 
 type Entry = Occupant | ParkedState;
@@ -118,61 +75,6 @@ export type PresenceEventSink = (event: EmulatorPresenceEvent) => void;
  * ```
  */
 export const CLOCK_CHECK_EVERY = 16;
-
-/** Shards of the uuid → channels index (a power of two). */
-const UUID_SHARDS = 256;
-
-/**
- * The shard of a uuid: a hash of its length and its last few characters (where generated ids
- * differ), cheap enough for every lookup.
- */
-const shardOf = (uuid: string): number => {
-  const length = uuid.length;
-  let hash = length;
-  for (let i = Math.max(0, length - 6); i < length; i++) hash = Math.imul(hash ^ uuid.charCodeAt(i), 0x01000193);
-  return (hash ^ (hash >>> 15)) & (UUID_SHARDS - 1);
-};
-
-/**
- * `uuid → channels it is present on`, split over {@link UUID_SHARDS} Maps so that none gets big:
- * a Map of a million entries rehashes in one go (15–17 ms here) when it grows or shrinks past a
- * power of two, which a mass join or timeout would pay inside one request or expiry slice. A uuid
- * on one channel (nearly everyone) maps to the channel name itself, not to a one-element Set.
- */
-class ChannelsByUuid {
-  /**
-   * Created on first use: 256 empty Maps cost about 50 KB, which every subscribe key would pay
-   * however few users it has.
-   */
-  private readonly shards: (Map<string, string | Set<string>> | undefined)[] = new Array<undefined>(UUID_SHARDS).fill(undefined);
-
-  add(uuid: string, channel: string): void {
-    const index = shardOf(uuid);
-    const shard = (this.shards[index] ??= new Map());
-    const current = shard.get(uuid);
-    if (current === undefined) shard.set(uuid, channel);
-    else if (typeof current === 'string') {
-      if (current !== channel) shard.set(uuid, new Set([current, channel]));
-    } else current.add(channel);
-  }
-
-  delete(uuid: string, channel: string): void {
-    const shard = this.shards[shardOf(uuid)];
-    const current = shard?.get(uuid);
-    if (shard === undefined || current === undefined) return;
-    if (typeof current === 'string') {
-      if (current === channel) shard.delete(uuid);
-      return;
-    }
-    current.delete(channel);
-    if (current.size === 1) shard.set(uuid, current.values().next().value as string);
-  }
-
-  get(uuid: string): string[] {
-    const current = this.shards[shardOf(uuid)]?.get(uuid);
-    return current === undefined ? [] : typeof current === 'string' ? [current] : [...current];
-  }
-}
 
 const isEmpty = (state: StoredState): boolean => {
   for (const _ in state) return false;

@@ -33,6 +33,22 @@ export function encodeNames(names: readonly string[]): string {
 }
 
 /**
+ * Reads a list of names: the names between commas, empty ones dropped, so that `,` and `''` both
+ * mean "none" (how {@link encodeNames} writes an empty list). A path segment is split before it is
+ * percent-decoded (`a%2Cb` is the one channel `a,b`); a query value (`channel-group`, `add`,
+ * `remove`) after, so there `%2C` separates too (Kotlin sends `channel-group=%2C` for "none").
+ *
+ * @example
+ * ```ts
+ * splitNames('a,b');  // ['a', 'b']
+ * splitNames(',');    // []
+ * ```
+ */
+export function splitNames(list: string | undefined): string[] {
+  return list === undefined ? [] : list.split(',').filter((name) => name !== '');
+}
+
+/**
  * A query as the protocol sees it: every value already a string, unencoded, order irrelevant.
  * The transport encodes and sorts it, so the URL it sends is the one it signs.
  *

@@ -1,4 +1,4 @@
-import type { EmulatorClock } from './types';
+import type { EmulatorClock } from '../types';
 
 /**
  * Issues the service's 17-digit timetokens: Unix milliseconds × 10,000, plus a counter so that two
