@@ -219,13 +219,48 @@ describe('heartbeat', () => {
 });
 
 describe('watch', () => {
-  it('prints joins, state changes and leaves until Ctrl-C, then exits 0 (JSON lines)', async () => {
+  it.concurrent('in real time by default: joins, state changes, leaves and timeouts (told apart) until Ctrl-C, then exits 0 (JSON lines)', async () => {
+    const key = randomKey();
+    const alice = client(key, 'alice');
+    const bob = client(key, 'bob');
+    await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+    const controller = new AbortController();
+    let step = 0;
+    const result = await cli(key, ['--json', 'watch', 'lobby'], {
+      signal: controller.signal,
+      onStdout: (out) => {
+        // Each step of the scene happens once the previous one has been reported.
+        if (step === 0 && out.includes('"join"')) {
+          step = 1;
+          void firstValueFrom(alice.setState({ mood: 'away' }, { channels: ['lobby'] }));
+        } else if (step === 1 && out.includes('"state-change"')) {
+          step = 2;
+          void firstValueFrom(alice.announceLeave({ channels: ['lobby'] }));
+        } else if (step === 2 && out.includes('"leave"')) {
+          step = 3;
+          // Bob's presence times out a second after his only heartbeat: a timeout, not a leave.
+          void firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 1 }));
+        } else if (step === 3 && out.includes('"timeout"')) controller.abort();
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.json()).toEqual([
+      expect.objectContaining({ action: 'join', channel: 'lobby', uuid: 'alice', occupancy: 1 }),
+      expect.objectContaining({ action: 'state-change', channel: 'lobby', uuid: 'alice', occupancy: 1, state: { mood: 'away' } }),
+      expect.objectContaining({ action: 'leave', channel: 'lobby', uuid: 'alice', occupancy: 0 }),
+      expect.objectContaining({ action: 'join', channel: 'lobby', uuid: 'bob', occupancy: 1 }),
+      expect.objectContaining({ action: 'timeout', channel: 'lobby', uuid: 'bob', occupancy: 0 }),
+    ]);
+  }, 15_000);
+
+  it.concurrent('with --poll: joins, state changes and leaves from here-now polls (JSON lines)', async () => {
     const key = randomKey();
     const alice = client(key, 'alice');
     await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
     const controller = new AbortController();
     let step = 0;
-    const result = await cli(key, ['--json', 'watch', 'lobby', '--interval', '3'], {
+    const result = await cli(key, ['--json', 'watch', 'lobby', '--poll', '--interval', '3'], {
       signal: controller.signal,
       onStdout: (out) => {
         // Each step of the scene happens once the previous poll has reported the last one.
@@ -250,15 +285,22 @@ describe('watch', () => {
   it('prints readable lines, and says what it watches', async () => {
     const key = randomKey();
     await firstValueFrom(client(key, 'alice').announceHeartbeat({ channels: ['lobby'], state: { lobby: { mood: 'ok' } } }));
-    const result = await cliUntil(key, ['watch', 'lobby'], (out) => out.includes('join'));
-    expect(result.code).toBe(0);
-    expect(result.lines).toEqual(['watching lobby every 5 s; Ctrl-C to stop', expect.stringMatching(/^\d\d:\d\d:\d\d {2}join {10}lobby {2}alice {2}1 here {2}\{"mood":"ok"\}$/)]);
+    const join = /^\d\d:\d\d:\d\d {2}join {10}lobby {2}alice {2}1 here {2}\{"mood":"ok"\}$/;
+    const live = await cliUntil(key, ['watch', 'lobby'], (out) => out.includes('join'));
+    expect(live.code).toBe(0);
+    expect(live.lines).toEqual(['watching lobby (real-time events); Ctrl-C to stop', expect.stringMatching(join)]);
+    const polled = await cliUntil(key, ['watch', 'lobby', '--poll'], (out) => out.includes('join'));
+    expect(polled.lines).toEqual(['watching lobby every 5 s (polling); Ctrl-C to stop', expect.stringMatching(join)]);
+    // The whole keyset can only be polled.
+    const everything = await cliUntil(key, ['watch'], (out) => out.includes('join'));
+    expect(everything.lines).toEqual(['watching every channel every 5 s (polling); Ctrl-C to stop', expect.stringMatching(join)]);
   });
 
   it('fails fast on an unreachable origin instead of silently skipping polls', async () => {
     const port = await closedPort();
     expectOneLineError(await cli(randomKey(), ['watch', 'lobby'], { env: { RX_PRESENCE_ORIGIN: `http://127.0.0.1:${port}` } }), 1, /^rx-presence: watch: network failure, ECONNREFUSED \(GET /, 2);
-    expectOneLineError(await cli(randomKey(), ['watch', 'lobby', '--interval', '1']), 2, /Expected a number of seconds, at least 3\./);
+    expectOneLineError(await cli(randomKey(), ['watch', 'lobby', '--poll', '--interval', '1']), 2, /Expected a number of seconds, at least 3\./);
+    expectOneLineError(await cli(randomKey(), ['watch', 'lobby', '--interval', '5']), 2, /^rx-presence: watch: --interval is the polling interval: give --poll too\n$/);
   });
 });
 
