@@ -48,6 +48,8 @@ export { presenceEvents$, suppressFlaps, decodeStates, type PresenceEventsOption
 export { diffOccupancy, diffOccupants, EMPTY_HERE_NOW, type DiffOccupancyOptions } from './streams/diff-occupancy';
 export { jsonEqual } from './streams/json-equal';
 export { endHeartbeats } from './streams/end-heartbeats';
+export { status$ } from './streams/status-stream';
+export type { StreamStatus, StreamState, StreamKind } from './streams/status-board';
 export { toIssues, formatIssues } from './codecs/report';
 export { decodeWith } from './operations/decode-with';
 export * as codecs from './codecs/bodies';

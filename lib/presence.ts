@@ -12,6 +12,8 @@ import type { HeartbeatEvent } from './streams/heartbeat-events';
 import { heartbeat$, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
 import { hereNow$, type HereNowStreamOptions } from './streams/here-now-stream';
 import { presenceEvents$, type PresenceEventsOptions } from './streams/presence-events-stream';
+import type { StreamStatus } from './streams/status-board';
+import { status$ } from './streams/status-stream';
 import { presenceContext, type PresenceOptions } from './presence-context';
 export { DEFAULT_ORIGIN, type PresenceOptions } from './presence-context';
 import type {
@@ -75,11 +77,29 @@ export class Presence {
   readonly channelGroups: ChannelGroups;
   /** The transport and keysets, for the free functions and streams. */
   readonly context: PresenceContext;
+  /**
+   * The health of every long-lived stream of this client (`heartbeat$`, the here-now polls under
+   * `hereNow$`/`presenceEvents$`/`roster$`, each `events$`): per stream and channels,
+   * `connecting | live | retrying | failed`, the attempt, the last `PresenceError`, the last
+   * success time. Emits them all on every change; a late subscriber gets the current state at
+   * once. Never errors. See `status$` for the details.
+   *
+   * @example
+   * ```ts
+   * presence.status$.subscribe((streams) => {
+   *   const down = streams.find((s) => s.state === 'retrying');
+   *   console.log(down ? `reconnecting (attempt ${down.attempt}): ${down.error?.category}` : 'ok');
+   * });
+   * ```
+   */
+  readonly status$: Observable<readonly StreamStatus[]>;
 
   constructor(options: PresenceOptions = {}) {
     const context = presenceContext(options);
     this.context = context;
     this.keysets = context.keysets;
+    // Watched from the start, so that status$ knows every stream this client ever runs.
+    this.status$ = status$(context);
     this.channelGroups = {
       addChannels: (group, channels, choice) => addChannels(context, group, channels, choice),
       removeChannels: (group, channels, choice) => removeChannels(context, group, channels, choice),

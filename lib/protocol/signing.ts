@@ -1,7 +1,7 @@
 /**
  * PubNub's v2 request signature, the part both sides must agree on to the byte: which parameters
  * carry credentials, and the text the HMAC is computed over. The HMAC itself is computed twice,
- * independently: with Web Crypto by the client (`transport/signature.ts`) and with `node:crypto` by
+ * independently: with Web Crypto by the client (`transport/signature.ts`) and with Node's crypto module by
  * the emulator (`emulator/pipeline/access.ts`); a spec checks both against the official SDK's
  * signer, so a bug in this shared text would not go unseen either.
  */

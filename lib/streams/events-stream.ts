@@ -6,6 +6,7 @@ import {
   concatMap,
   defer,
   expand,
+  finalize,
   from,
   ignoreElements,
   map,
@@ -30,6 +31,7 @@ import { heartbeatSeconds, perChannelStateJson, secondsIn, targets } from '../va
 import { diffOccupants } from './diff-occupancy';
 import { heartbeat$ } from './heartbeat-stream';
 import { PresenceModel, type Change } from './presence-model';
+import { statusBoard } from './status-board';
 
 /**
  * Options of `presence.events$()`. Times are in seconds.
@@ -61,6 +63,8 @@ export interface EventsOptions extends KeysetChoice {
 }
 
 const MAX_RECONNECT_MS = 30_000;
+/** Numbers each `events$` subscription for its id on the status board. */
+let streamCount = 0;
 
 /**
  * The shortest time from one long-poll to the next when the first came back empty-handed (no
@@ -142,7 +146,13 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
     const reconnectMs = secondsIn(operation, 'reconnectDelay', options.reconnectDelay ?? 1, 0.1, 300) * 1000;
     // Snapshots and long-polls back off alike: transient failures doubling up to 30 s, the rest
     // final. Each request is made with one attempt: this is its only retry.
-    const reconnect = retryConfig({ baseDelayMs: reconnectMs, maxDelayMs: MAX_RECONNECT_MS, jitter: false, honorRetryAfter: false, resetOnSuccess: true });
+    // Its health goes on the client's status board (status$): each retry as it is scheduled.
+    const board = statusBoard(context);
+    const id = `events ${++streamCount}`;
+    const reconnect = retryConfig({ baseDelayMs: reconnectMs, maxDelayMs: MAX_RECONNECT_MS, jitter: false, honorRetryAfter: false, resetOnSuccess: true }, (error, attempt) =>
+      board.report(id, { ok: false, error, attempt }),
+    );
+    const live$ = () => board.report(id, { ok: true });
 
     const presenceChannels = target.channels.map((c) => c + PRESENCE_SUFFIX);
     const presenceGroups = target.channelGroups.map((g) => g + PRESENCE_SUFFIX);
@@ -191,6 +201,8 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
         model.reset(first, target.channels);
         return from(events);
       }),
+      // Live once the snapshot is in: the stream is where the service is.
+      tap({ complete: live$ }),
     );
 
     /**
@@ -204,6 +216,7 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
       const startedAt = now();
       const before = timetoken;
       return poll.pipe(
+        tap(live$),
         map((body) => {
           const reads: Read[] = [];
           for (const message of body.m) {
@@ -241,7 +254,16 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
     );
 
     // Whatever goes wrong while handling other users' data, a subscriber sees a PresenceError.
-    const stream = concat(start, live).pipe(catchError((error: unknown) => throwError(() => asPresenceError(operation, error))));
+    const stream = defer(() => {
+      board.open(id, 'events', target);
+      return concat(start, live);
+    }).pipe(
+      catchError((error: unknown) => {
+        board.report(id, { ok: false, error, final: true });
+        return throwError(() => asPresenceError(operation, error));
+      }),
+      finalize(() => board.close(id)),
+    );
     if (!withHeartbeat) return stream;
     // heartbeat$ keeps us present between long-polls and sends the one leave when this ends.
     const beats = heartbeat$(context, {

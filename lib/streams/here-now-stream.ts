@@ -1,4 +1,4 @@
-import { catchError, defer, EMPTY, filter, from, identity, map, mergeMap, type Observable, retry, scan, throwError } from 'rxjs';
+import { catchError, defer, EMPTY, filter, from, identity, map, mergeMap, type Observable, retry, scan } from 'rxjs';
 import { isRetryable, validationError } from '../errors';
 import type { Keyset } from '../keyset';
 import { checkStateInfo, hereNowWith, type HereNowOptions, type StateInfo } from '../operations/here-now';
@@ -108,7 +108,11 @@ function poll(context: PresenceContext, keyset: Keyset, stateInfo: StateInfo, ex
     mergeMap((request) =>
       hereNowWith(context, { keyset, channels: request.channels, channelGroups: request.channelGroups, stateInfo }, { attempts: 1 }).pipe(
         retrying,
-        catchError((error: unknown) => (isRetryable(error) ? EMPTY : throwError(() => error))),
+        catchError((error: unknown) => {
+          if (!isRetryable(error)) throw error;
+          loop.skipped?.(error);
+          return EMPTY;
+        }),
       ),
     ),
     // A snapshot once every request has answered; a skipped one means no snapshot at all.

@@ -78,9 +78,20 @@ export class SharedLoop<T, C extends Claim = Claim> {
   readonly pending$: Observable<number> = this.#pending;
   /** The shared rounds; subscribing to it holds nothing (see {@link SharedLoop.member}). */
   readonly rounds$: Observable<T>;
+  /**
+   * Makes one round (the options' `round`). Public so that a status board can wrap it to watch
+   * the rounds (`status-board.ts`): a page that never asks for status pays nothing for it.
+   */
+  round: (loop: SharedLoop<T, C>) => Observable<T>;
+  /**
+   * Hears of a round that failed transiently and yields nothing (a poll skips it), so that the
+   * failure is not silent; set by a status board.
+   */
+  skipped?: (error: unknown) => void;
 
   constructor(options: SharedLoopOptions<T, C>) {
-    const own$ = this.#restart.pipe(switchMap(() => timer(0, options.intervalMs).pipe(exhaustMap(() => defer(() => options.round(this))))));
+    this.round = options.round;
+    const own$ = this.#restart.pipe(switchMap(() => timer(0, options.intervalMs).pipe(exhaustMap(() => defer(() => this.round(this))))));
     const shared$ = this.#source.pipe(
       switchMap((source) => source ?? own$),
       takeUntil(this.#end),
