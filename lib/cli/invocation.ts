@@ -50,8 +50,20 @@ export function commandPath(command: Command): string {
  * ```
  */
 export function retryLine(error: PresenceError, attempt: number, delayMs: number): string {
-  const reason = oneLine(error).replace(/ \(GET [^)]*\)$/, '');
-  return `retrying ${error.details.operation} (attempt ${attempt}) in ${(delayMs / 1000).toFixed(1)} s: ${reason}`;
+  return `retrying ${error.details.operation} (attempt ${attempt}) in ${(delayMs / 1000).toFixed(1)} s: ${shortReason(error)}`;
+}
+
+/**
+ * An error's reason for a progress or status line: one line, without the `(GET …)` URL that the
+ * final error line carries.
+ *
+ * @example
+ * ```ts
+ * shortReason(error); // 'network failure, ECONNREFUSED'
+ * ```
+ */
+export function shortReason(error: unknown): string {
+  return oneLine(error).replace(/ \(GET [^)]*\)$/, '');
 }
 
 /**

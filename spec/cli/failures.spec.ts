@@ -5,6 +5,7 @@
  * concurrently.
  */
 import { filter, firstValueFrom } from 'rxjs';
+import { Keyset, Presence } from '../../lib';
 import { run } from '../../lib/cli';
 import { startEmulator, type EmulatorPresenceEvent } from '../../lib/emulator';
 import { randomKey } from '../helpers/emulator';
@@ -80,6 +81,51 @@ describe('heartbeat: a failed leave is a failure', () => {
     expect(result.lines).toEqual([expect.stringMatching(/ present on lobby as finn /)]);
     expect(result.stderr).toBe('rx-presence: heartbeat: leave not answered within 3 s; still present on lobby until the presence timeout (30 s)\n');
   });
+});
+
+describe('watch: health changes on stderr', () => {
+  it.concurrent('through an outage (the service suspended, then back): `reconnecting (attempt n): …`, then `reconnected`, events still on stdout', async () => {
+    const emulator = await startEmulator();
+    const key = randomKey();
+    const alice = new Presence({ defaultKeyset: new Keyset({ subscribeKey: key, userId: 'alice' }), origin: emulator.url });
+    await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+    const controller = new AbortController();
+    let stdout = '';
+    let stderr = '';
+    let step = 0;
+    const code = await run(['--origin', emulator.url, '--sub-key', key, 'watch', 'lobby'], {
+      stdout: {
+        write: (text: string) => {
+          stdout += text;
+          if (step === 0 && stdout.includes(' join ')) {
+            step = 1;
+            void emulator.suspend();
+          } else if (step === 2 && stdout.includes(' leave ')) controller.abort();
+        },
+      },
+      stderr: {
+        write: (text: string) => {
+          stderr += text;
+          if (step === 1 && stderr.includes('reconnecting')) {
+            step = 2;
+            // Back, and alice leaves meanwhile: the catch-up tells of it once reconnected.
+            void emulator.resume().then(() => firstValueFrom(alice.announceLeave({ channels: ['lobby'] })));
+          }
+        },
+      },
+      env: {},
+      signal: controller.signal,
+    });
+    await emulator.close();
+
+    expect(code).toBe(0);
+    const health = stderr.trimEnd().split('\n');
+    expect(health[0]).toMatch(/^rx-presence: watch: reconnecting \(attempt 2\): network failure, ECONN(RESET|REFUSED)$/); // the held long-poll cut, or the next refused
+    expect(health.slice(1, -1).every((line) => /^rx-presence: watch: reconnecting \(attempt \d+\): /.test(line))).toBe(true);
+    expect(health.at(-1)).toBe('rx-presence: watch: reconnected');
+    expect(stdout).toMatch(/ {2}join {10}lobby {2}alice {2}1 here\n/);
+    expect(stdout).toMatch(/ {2}leave {9}lobby {2}alice {2}0 here\n/);
+  }, 20_000);
 });
 
 describe('--timeout and progress', () => {

@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs';
 import { DEFAULT_PRESENCE_TIMEOUT, endHeartbeats, HEARTBEAT_RANGE, type HeartbeatEvent, type PresenceError, type PresenceState } from '../../index';
 import { CommandFailedError, oneLine } from '../errors';
 import { clock } from '../format';
-import { invocation, untilAborted } from '../invocation';
+import { invocation, shortReason, untilAborted } from '../invocation';
 import type { CliIo } from '../io';
 import { jsonObject, nameList, seconds, wholeNumber } from '../parse';
 
@@ -94,7 +94,7 @@ export function heartbeatCommand(io: CliIo): Command {
         subscription?.unsubscribe();
       }
       if (leave === undefined) {
-        const last = lastRetry === undefined ? '' : ` (last try: ${oneLine(lastRetry).replace(/ \(GET [^)]*\)$/, '')})`;
+        const last = lastRetry === undefined ? '' : ` (last try: ${shortReason(lastRetry)})`;
         throw new CommandFailedError(`leave not answered within ${LEAVE_WAIT_MS / 1000} s${last}; still present on ${names.join(', ')} until the presence timeout (${heartbeat} s)`);
       }
       if (leave.error !== undefined) {

@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { lastValueFrom, takeUntil, tap } from 'rxjs';
-import { MIN_POLL_INTERVAL, StateInfo, type PresenceEvent } from '../../index';
+import { distinctUntilChanged, filter, groupBy, lastValueFrom, map, merge, mergeMap, pairwise, takeUntil, tap, type Observable } from 'rxjs';
+import { MIN_POLL_INTERVAL, StateInfo, type PresenceEvent, type StreamStatus } from '../../index';
 import { UsageError } from '../errors';
 import { clock, stateText } from '../format';
-import { invocation, once } from '../invocation';
+import { commandPath, invocation, once, shortReason } from '../invocation';
 import { aborted, type CliIo } from '../io';
 import { nameList, seconds } from '../parse';
 
@@ -30,6 +30,37 @@ export function eventLine(event: PresenceEvent): string {
   return `${clock(event.timestamp)}  ${event.action.padEnd(12)}  ${event.channel}  ${event.uuid}  ${event.occupancy} here  ${state}`.trimEnd();
 }
 
+/**
+ * A change of a stream's health worth a line: a failure it will retry, and its recovery. The
+ * first answer is not news, and a final failure ends the command with its own error line.
+ *
+ * @example
+ * ```ts
+ * statusLine(live, { ...live, state: 'retrying', attempt: 1, error }); // 'reconnecting (attempt 2): network failure, ECONNREFUSED'
+ * ```
+ */
+export function statusLine(before: StreamStatus, now: StreamStatus): string | undefined {
+  if (now.state === 'retrying') return `reconnecting (attempt ${now.attempt + 1}): ${shortReason(now.error)}`;
+  if (now.state === 'live' && before.state === 'retrying') return 'reconnected';
+  return undefined;
+}
+
+/** Each stream's health changes on the client's status board, as {@link statusLine}s. */
+function statusLines(status$: Observable<readonly StreamStatus[]>): Observable<string> {
+  return status$.pipe(
+    mergeMap((streams) => streams),
+    groupBy((stream) => stream.id),
+    mergeMap((stream$) =>
+      stream$.pipe(
+        distinctUntilChanged((a, b) => a.state === b.state && a.attempt === b.attempt),
+        pairwise(),
+        map(([before, now]) => statusLine(before, now)),
+        filter((line): line is string => line !== undefined),
+      ),
+    ),
+  );
+}
+
 interface WatchOptions {
   readonly groups?: string[];
   readonly poll?: boolean;
@@ -41,7 +72,9 @@ interface WatchOptions {
  * Ctrl-C. By default in real time (`events$`, the service's own events over the subscribe
  * long-poll: immediate, and a `timeout` is told from a `leave`); with `--poll`, diffs of here-now
  * polls (`presenceEvents$`), where both arrive as `leave`. Everyone already present arrives first,
- * as a join. Watching every channel of the keyset (no channels, no groups) can only poll.
+ * as a join. Watching every channel of the keyset (no channels, no groups) can only poll. Health
+ * changes go to stderr, as the retries of one-shot calls do: `rx-presence: watch: reconnecting
+ * (attempt 2): network failure, ECONNREFUSED`, then `reconnected`.
  *
  * @example
  * ```ts
@@ -73,11 +106,13 @@ export function watchCommand(io: CliIo): Command {
       const events$ = poll
         ? presence.presenceEvents$({ channels, channelGroups, interval, stateInfo: StateInfo.all })
         : presence.events$({ channels, channelGroups });
+      const where = commandPath(command);
+      const health$ = statusLines(presence.status$).pipe(
+        tap((line) => io.stderr.write(`rx-presence: ${where}: ${line}\n`)),
+        filter(() => false),
+      );
       await lastValueFrom(
-        events$.pipe(
-          takeUntil(aborted(io.signal)),
-          tap((event) => out.result(event, () => eventLine(event))),
-        ),
+        merge(events$.pipe(tap((event) => out.result(event, () => eventLine(event)))), health$).pipe(takeUntil(aborted(io.signal))),
         { defaultValue: undefined },
       );
     });
