@@ -32,7 +32,7 @@ import type { PresenceRequest, Transport } from './types';
  */
 export type FetchLike = (
   url: string,
-  init: { signal: AbortSignal; headers: Record<string, string> },
+  init: { signal: AbortSignal; headers: Record<string, string>; keepalive?: boolean },
 ) => Promise<{
   /** The HTTP status code. */
   status: number;
@@ -198,11 +198,10 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
       const controller = newAbort();
       let settled = false;
       let status: number | undefined;
-      fetchImpl(url, { signal: controller.signal as unknown as AbortSignal, headers })
+      fetchImpl(url, { ...request.init, signal: controller.signal as unknown as AbortSignal, headers })
         .then(async (res): Promise<RawResponse> => {
-          status = res.status;
           return {
-            status: res.status,
+            status: (status = res.status),
             statusText: res.statusText,
             contentType: res.headers.get('content-type') ?? '',
             retryAfter: res.headers.get('retry-after'),
