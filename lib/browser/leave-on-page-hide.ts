@@ -39,8 +39,8 @@ export interface BrowserClient {
  * a page going away may not wait for. Heartbeats on keysets the client does not know (passed as
  * `keyset:` without `presence.keysets.add`) are not left here.
  *
- * With `shareAcrossTabs` the leave is only for what no other open tab holds: a tab that
- * follows another leaves nothing (the leader leaves what only it held, once told the tab is gone).
+ * With `shareAcrossTabs` the leave is only for what no other open tab holds, so that closing one
+ * of two tabs on a channel sends no leave at all.
  *
  * @example
  * ```ts
@@ -83,8 +83,9 @@ function leaveAll(control: PageControl): void {
     if (read === undefined || keyset === undefined) continue;
     let { channels, channelGroups } = loop.held();
     if (sharing !== undefined && read.keysetId === sharing.keysetId) {
-      // A follower's names are the leader's to leave; the leader leaves what no other tab holds.
-      if (!sharing.leader) continue;
+      // Only what no other open tab holds, leader or not: a follower cannot count on a leader
+      // being there to do it (the last two tabs may close together). The leader, told the tab is
+      // gone, may leave the same names again, which changes nothing.
       channels = channels.filter((name) => !sharing.othersHold(read.shared, name, false));
       channelGroups = channelGroups.filter((name) => !sharing.othersHold(read.shared, name, true));
     }

@@ -47,6 +47,8 @@ type TabMessage =
   | { readonly type: 'claims'; readonly tab: string; readonly visible: boolean; readonly claims: readonly TabClaim[] }
   /** A tab is going away. */
   | { readonly type: 'bye'; readonly tab: string }
+  /** A tab became the leader. */
+  | { readonly type: 'lead'; readonly tab: string }
   /** A leader's round of a loop, for the followers. */
   | { readonly type: 'round'; readonly kind: LoopKind; readonly key: string; readonly value: unknown };
 
@@ -155,6 +157,8 @@ class TabSharing implements SharingState {
   /** Called when what the tabs hold or their visibility changed. */
   onTabsChanged: () => void = () => undefined;
   #tab = '';
+  /** The tab that leads, as far as this one knows. */
+  #leaderTab: string | undefined;
   #visible = true;
   #session: Subscription | undefined;
   #channel: TabChannel | undefined;
@@ -162,7 +166,11 @@ class TabSharing implements SharingState {
   readonly #tabs = new Map<string, { visible: boolean; claims: readonly TabClaim[] }>();
   /** The leader's subscriptions standing for other tabs' claims, by tab, then by loop and claim. */
   readonly #standIns = new Map<string, Map<string, { claim: string; subscription: Subscription }>>();
-  /** The leader's watch for each other tab's end (its tab lock becomes free). */
+  /**
+   * The watch for each other tab's end: its tab lock becomes free. Every tab watches (a closing
+   * page's `bye` may never be delivered, and a crashed one says nothing), so that none counts a
+   * gone tab's names as held.
+   */
   readonly #ends = new Map<string, Subscription>();
   /** The leader's broadcasts of its loops' rounds. */
   readonly #broadcasts = new Map<AnyLoop, Subscription>();
@@ -215,6 +223,7 @@ class TabSharing implements SharingState {
     // other tabs' (their next leader heartbeats them), and this tab's own are left, if at all, by
     // leaveOnPageHide (which ran first) or by its own loops once the sharing ends.
     this.leader = false;
+    this.#leaderTab = undefined;
     this.control.apply();
     for (const tab of [...this.#standIns.keys()]) this.#dropStandIns(tab);
     for (const end of this.#ends.values()) end.unsubscribe();
@@ -275,18 +284,20 @@ class TabSharing implements SharingState {
       case 'hello':
         this.#tabs.set(message.tab, this.#tabs.get(message.tab) ?? { visible: true, claims: [] });
         this.#announce();
-        if (this.leader) this.#watchEnd(message.tab);
+        if (this.leader) this.#post({ type: 'lead', tab: this.#tab });
+        this.#watchEnd(message.tab);
         break;
       case 'claims':
         this.#tabs.set(message.tab, { visible: message.visible, claims: message.claims });
-        if (this.leader) {
-          this.#standIn(message.tab, message.claims);
-          this.#watchEnd(message.tab);
-        }
+        if (this.leader) this.#standIn(message.tab, message.claims);
+        this.#watchEnd(message.tab);
         this.onTabsChanged();
         break;
       case 'bye':
         this.#gone(message.tab);
+        break;
+      case 'lead':
+        this.#leaderTab = message.tab;
         break;
       case 'round':
         if (!this.leader) this.#rounds.get(`${message.kind} ${message.key}`)?.arrive.next(message.value);
@@ -321,10 +332,19 @@ class TabSharing implements SharingState {
   /** This tab is the leader now: it stands in for every other tab's claims and makes the rounds. */
   #lead(): void {
     this.leader = true;
+    this.#post({ type: 'lead', tab: this.#tab });
+    const previous = this.#leaderTab;
+    this.#leaderTab = this.#tab;
     for (const [tab, { claims }] of this.#tabs) {
       this.#standIn(tab, claims);
       this.#watchEnd(tab);
     }
+    // The leader lock is free only once its holder is gone (closed, or crashed), whatever the
+    // channel says and in whatever order: its names held by no other tab are left now (again,
+    // harmlessly, if its own leaveOnPageHide did), and never heartbeated again. The loops still
+    // follow, so standing in and letting go makes no round; the leave goes out after the release
+    // buffer's timer(0), before the first round of the new leader.
+    if (previous !== undefined && previous !== this.#tab) this.#gone(previous);
     // Own rounds from here on, an immediate one first; every round goes to the followers.
     this.control.apply();
     for (const entry of this.control.loops()) this.#added(entry);
@@ -379,7 +399,7 @@ class TabSharing implements SharingState {
     this.#standIns.delete(tab);
   }
 
-  /** The leader learns that a tab ended without a word (crashed) when its tab lock becomes free. */
+  /** A tab that ended without a word (crashed, or its `bye` was lost) frees its tab lock. */
   #watchEnd(tab: string): void {
     if (this.#ends.has(tab)) return;
     this.#ends.set(tab, this.control.environment.locks!.hold(`${this.#name}:tab:${tab}`).subscribe(() => this.#gone(tab)));
