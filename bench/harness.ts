@@ -37,6 +37,11 @@ export type CaseName = (typeof CASES)[number];
 /** What every case gets. */
 export interface BenchContext {
   readonly quick: boolean;
+  /**
+   * The smallest run that still goes through every case and row (`--smoke`, for spec/bench.spec.ts):
+   * its numbers mean nothing, only their shape is checked. Implies {@link quick}.
+   */
+  readonly smoke: boolean;
   /** Progress lines (stderr), so stdout stays the table. */
   readonly log: (line: string) => void;
 }

@@ -3,6 +3,7 @@
  *
  *   npm run bench                         # full run, prints the table (progress on stderr)
  *   npm run bench -- --quick              # small version, under 30 s
+ *   npm run bench -- --smoke              # every case and row, numbers meaningless (spec/bench.spec.ts)
  *   npm run bench -- --json out.json      # also writes the rows as JSON
  *   npm run bench -- --only diff,emulator-scale
  *
@@ -34,17 +35,20 @@ const RUNNERS: Record<CaseName, (ctx: BenchContext) => Promise<Row[]>> = {
 
 interface Args {
   readonly quick: boolean;
+  readonly smoke: boolean;
   readonly json: string | undefined;
   readonly only: readonly CaseName[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
   let quick = false;
+  let smoke = false;
   let json: string | undefined;
   let only: CaseName[] = [...CASES];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') quick = true;
+    else if (arg === '--smoke') smoke = quick = true;
     else if (arg === '--json') json = argv[++i];
     else if (arg.startsWith('--json=')) json = arg.slice('--json='.length);
     else if (arg === '--only' || arg.startsWith('--only=')) {
@@ -53,18 +57,18 @@ function parseArgs(argv: readonly string[]): Args {
       const unknown = only.filter((name) => !CASES.includes(name));
       if (unknown.length > 0) throw new Error(`unknown case(s): ${unknown.join(', ')}; known: ${CASES.join(', ')}`);
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--json <file>] [--only <case,…>]\n');
+      process.stdout.write('usage: npm run bench -- [--quick | --smoke] [--json <file>] [--only <case,…>]\n');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
   if (json === '') throw new Error('--json needs a file name');
-  return { quick, json, only };
+  return { quick, smoke, json, only };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
-  const ctx: BenchContext = { quick: args.quick, log: (line) => process.stderr.write(`[bench] ${line}\n`) };
+  const ctx: BenchContext = { quick: args.quick, smoke: args.smoke, log: (line) => process.stderr.write(`[bench] ${line}\n`) };
   const rows: Row[] = [];
   const durations: Partial<Record<CaseName, number>> = {};
   for (const name of args.only) {
@@ -78,10 +82,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${formatTable(rows)}\n`);
   const missed = rows.filter((r) => r.met === false).length;
   const judged = rows.filter((r) => r.met !== null).length;
-  process.stdout.write(`\n${judged - missed}/${judged} goals met; ${args.quick ? 'quick' : 'full'} run took ${(totalMs / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`\n${judged - missed}/${judged} goals met; ${args.smoke ? 'smoke' : args.quick ? 'quick' : 'full'} run took ${(totalMs / 1000).toFixed(1)} s\n`);
   if (args.json !== undefined) {
     const report = {
       quick: args.quick,
+      smoke: args.smoke,
       date: new Date().toISOString(),
       machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryBytes: totalmem(), platform: process.platform },
       durationMs: { total: totalMs, ...durations },

@@ -5,13 +5,14 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..');
-const tsx = require.resolve('tsx/cli');
+// tsx's loader in the child itself: its CLI would start a second node process for each example.
+const tsx = ['--require', require.resolve('tsx/cjs')];
 
 /**
  * At most this many examples run at once: they mostly wait on their own timers, but each child
  * first spends a CPU-second compiling, and a 2-core machine should not do fourteen of those at once.
  */
-const AT_ONCE = 4;
+const AT_ONCE = 3;
 let running = 0;
 const queue: Array<() => void> = [];
 async function limited<T>(task: () => Promise<T>): Promise<T> {
@@ -57,7 +58,7 @@ describe('examples/', () => {
   it.concurrent.each(Object.entries(expected))('%s runs and prints what it should', async (name, patterns) => {
     const env = { ...process.env };
     delete env.RX_PRESENCE_ORIGIN;
-    const { stdout } = await limited(() => run(process.execPath, [tsx, join('examples', `${name}.ts`)], { cwd: root, env, timeout: 30_000 }));
+    const { stdout } = await limited(() => run(process.execPath, [...tsx, join('examples', `${name}.ts`)], { cwd: root, env, timeout: 30_000 }));
     for (const pattern of patterns) expect(stdout).toMatch(pattern);
   }, 90_000);
 });

@@ -17,10 +17,13 @@ import { performance } from 'node:perf_hooks';
 import crossFetch from 'cross-fetch';
 import PubNub from 'pubnub';
 import { firstValueFrom } from 'rxjs';
-import { Keyset, UserId } from '../../lib/keyset';
-import { Presence } from '../../lib/presence';
+import type { Presence } from '../../lib/presence';
 import type { FetchLike } from '../../lib/transport/fetch-transport';
 import { forkWorker, gc, median, nextMessage, row, stopWorker, type BenchContext, type Row } from '../harness';
+import { pkg } from '../package';
+
+// The client as users load it (dist/cjs), see ../package.ts.
+const { Keyset, Presence: PresenceClass, UserId } = pkg();
 
 const SUBSCRIBE_KEY = 'sub-c-bench';
 const CHANNEL = 'lobby';
@@ -42,7 +45,7 @@ async function urlOf(origin: string, call: (presence: Presence) => Promise<unkno
     seen = url;
     return (crossFetch as unknown as FetchLike)(url, init);
   };
-  const presence = new Presence({
+  const presence = new PresenceClass({
     origin,
     fetch: capturing,
     defaultKeyset: new Keyset({ subscribeKey: SUBSCRIBE_KEY, publishKey: 'pub-c-bench', userId: new UserId('bench-client') }),
@@ -103,16 +106,16 @@ async function measure(variants: Variants, calls: number, reps: number, warmup: 
 }
 
 export async function runClientOverhead(ctx: BenchContext): Promise<Row[]> {
-  const calls = ctx.quick ? 200 : 2_000;
-  const reps = ctx.quick ? 2 : 5;
-  const warmup = ctx.quick ? 100 : 500;
+  const calls = ctx.smoke ? 20 : ctx.quick ? 200 : 2_000;
+  const reps = ctx.smoke ? 1 : ctx.quick ? 2 : 5;
+  const warmup = ctx.smoke ? 10 : ctx.quick ? 100 : 500;
   const worker = forkWorker(`${__dirname}/../workers/emulator.ts`, [SUBSCRIBE_KEY, CHANNEL, String(OCCUPANTS), '3000']);
   const rows: Row[] = [];
   const sdk = { current: undefined as PubNub | undefined };
   try {
     const { url: origin } = await nextMessage(worker, (m): m is { type: 'ready'; url: string } => (m as { type?: string }).type === 'ready');
     if ((http.globalAgent as unknown as { keepAlive?: boolean }).keepAlive !== true) throw new Error('expected Node ≥ 19: a keep-alive global agent');
-    const presence = new Presence({
+    const presence = new PresenceClass({
       origin,
       defaultKeyset: new Keyset({ subscribeKey: SUBSCRIBE_KEY, publishKey: 'pub-c-bench', userId: new UserId('bench-client') }),
     });

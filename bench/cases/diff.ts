@@ -9,9 +9,12 @@
  * clone of the state is part of its real cost and stays in.
  */
 import { Presence as PhoenixPresence } from 'phoenix';
-import { diffOccupants } from '../../lib/streams/diff-occupancy';
 import type { HereNowResult, OccupantInfo } from '../../lib/types';
 import { row, samplePair, type BenchContext, type Row } from '../harness';
+import { diffModule } from '../package';
+
+// As users load it (dist/cjs), see ../package.ts.
+const { diffOccupants } = diffModule();
 
 interface Meta {
   readonly phx_ref: string;
@@ -66,7 +69,7 @@ export function snapshotPair(size: number, churn: number, withState: boolean): {
 const noop = (): void => undefined;
 
 export async function runDiff(ctx: BenchContext): Promise<Row[]> {
-  const sizes = ctx.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
+  const sizes = ctx.smoke ? [1_000] : ctx.quick ? [1_000, 10_000] : [1_000, 10_000, 100_000];
   const rows: Row[] = [];
   for (const size of sizes) {
     for (const churn of [0.01, 0.5]) {
@@ -90,9 +93,9 @@ export async function runDiff(ctx: BenchContext): Promise<Row[]> {
             for (let i = 0; i < n; i++) sink += Object.keys(PhoenixPresence.syncState(before.phoenix, after.phoenix, noop, noop)).length;
           },
           {
-            reps: ctx.quick ? 3 : 7,
-            warmupMs: ctx.quick ? 30 : size >= 100_000 ? 400 : 150,
-            minSampleMs: ctx.quick ? 5 : 20,
+            reps: ctx.smoke ? 2 : ctx.quick ? 3 : 7,
+            warmupMs: ctx.smoke ? 5 : ctx.quick ? 30 : size >= 100_000 ? 400 : 150,
+            minSampleMs: ctx.smoke ? 1 : ctx.quick ? 5 : 20,
           },
         );
         if (sink === 0) throw new Error('unreachable: keeps the results alive');

@@ -34,9 +34,9 @@ const worstGc = (result: ScaleResult): string => {
 };
 
 export async function runEmulatorScale(ctx: BenchContext): Promise<Row[]> {
-  const sizes = ctx.quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
-  const samples = ctx.quick ? 300 : 2_000;
-  const expiryReps = ctx.quick ? 2 : 4;
+  const sizes = ctx.smoke ? [2_000, 5_000] : ctx.quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
+  const samples = ctx.smoke ? 50 : ctx.quick ? 300 : 2_000;
+  const expiryReps = ctx.smoke ? 1 : ctx.quick ? 2 : 4;
   const results: ScaleResult[] = [];
   for (const occupants of sizes) {
     ctx.log(`emulator scale: ${count(occupants)} occupants`);

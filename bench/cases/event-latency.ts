@@ -6,14 +6,14 @@
  * Latency = arrival − the moment the heartbeat or leave was answered.
  */
 import { firstValueFrom } from 'rxjs';
-import { startEmulator } from '../../lib/emulator';
-import { Keyset } from '../../lib/keyset';
-import { Presence } from '../../lib/presence';
 import { row, type BenchContext, type Row } from '../harness';
+import { emulatorPkg, pkg } from '../package';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runEventLatency(ctx: BenchContext): Promise<Row[]> {
+  const { Keyset, Presence } = pkg();
+  const { startEmulator } = emulatorPkg();
   const rounds = ctx.quick ? 1 : 4;
   // The quick run (a smoke test of the harness) skips the cache so that it can dwell less.
   const cacheMs = ctx.quick ? 0 : 3000;

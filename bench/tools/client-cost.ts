@@ -15,11 +15,14 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import crossFetch from 'cross-fetch';
 import { firstValueFrom, of } from 'rxjs';
-import { HereNowSingleBody } from '../../lib/codecs/bodies';
-import { Keyset, UserId } from '../../lib/keyset';
-import { Presence } from '../../lib/presence';
+import type { Presence } from '../../lib/presence';
 import type { FetchLike } from '../../lib/transport/fetch-transport';
 import { forkWorker, median, nextMessage, stopWorker } from '../harness';
+import { pkg } from '../package';
+
+// The package as users load it (dist/cjs), see ../package.ts.
+const { codecs, Keyset, Presence: PresenceClass, UserId } = pkg();
+const { HereNowSingleBody } = codecs;
 
 const keyset = () => new Keyset({ subscribeKey: 'sub-c-bench', publishKey: 'pub-c-bench', userId: new UserId('bench-client') });
 const hereNowBody = {
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
   };
 
   // 1. No transport at all.
-  const stubbed = new Presence({ defaultKeyset: keyset(), transport: (request) => of(bodyFor(request.path)) });
+  const stubbed = new PresenceClass({ defaultKeyset: keyset(), transport: (request) => of(bodyFor(request.path)) });
   for (const [name, op] of Object.entries(ops)) line(`${name}: client without transport (of(body))`, await usPerCall(() => op(stubbed), 20_000));
   line('hereNow body: io-ts HereNowSingleBody.decode alone', await usPerCall(() => HereNowSingleBody.decode(hereNowBody), 50_000));
 
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
       headers: { get: (name: string) => (name === 'content-type' ? 'text/javascript; charset="UTF-8"' : null) },
       text: () => Promise.resolve(url.includes('/heartbeat?') ? text.heartbeat : text.hereNow),
     });
-  const instant = new Presence({ defaultKeyset: keyset(), origin: 'http://127.0.0.1:1', fetch: instantFetch });
+  const instant = new PresenceClass({ defaultKeyset: keyset(), origin: 'http://127.0.0.1:1', fetch: instantFetch });
   for (const [name, op] of Object.entries(ops)) line(`${name}: client + fetch transport, instant fetch`, await usPerCall(() => op(instant), 20_000));
   const barePromise = () => instantFetch('http://127.0.0.1:1/x', { signal: new AbortController().signal, headers: {} }).then(async (r) => JSON.parse(await r.text()) as unknown);
   line('instant fetch + JSON.parse alone (the bare baseline without HTTP)', await usPerCall(barePromise, 20_000));
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
     const headers = { Accept: 'application/json' };
     const plain = async () => JSON.parse(await (await crossFetch(hereNowUrl, { headers })).text()) as unknown;
     const signalled = async () => JSON.parse(await (await crossFetch(hereNowUrl, { headers, signal: new AbortController().signal })).text()) as unknown;
-    const real = new Presence({ defaultKeyset: keyset(), origin: url });
+    const real = new PresenceClass({ defaultKeyset: keyset(), origin: url });
     // Keep-alive check: how many TCP connections the global agent opens for each variant.
     const agent = http.globalAgent as unknown as { createConnection: (...args: unknown[]) => unknown };
     const createConnection = agent.createConnection;

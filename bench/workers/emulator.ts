@@ -6,7 +6,10 @@
  *
  * argv: subscribeKey channel occupants hereNowCacheMs
  */
-import { EmulatorServer } from '../../lib/emulator/server';
+import { emulatorServer } from '../package';
+
+// The emulator as users run it (dist/cjs), see ../package.ts.
+const { EmulatorServer } = emulatorServer();
 
 async function main(): Promise<void> {
   const [subscribeKey = 'bench', channel = 'lobby', occupants = '20', cacheMs = '3000'] = process.argv.slice(2);

@@ -18,8 +18,12 @@
  */
 import http from 'node:http';
 import { constants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
-import { EmulatorServer } from '../../lib/emulator/server';
+import type { EmulatorServer } from '../../lib/emulator/server';
 import type { EmulatorClock } from '../../lib/emulator/types';
+import { emulatorServer } from '../package';
+
+// The emulator as users run it (dist/cjs), see ../package.ts.
+const { EmulatorServer: Server } = emulatorServer();
 
 export interface Expiry {
   /** Largest gap of a 1 ms ticker while the mass expiry ran, minus the 1 ms it should be. */
@@ -199,7 +203,7 @@ async function main(): Promise<void> {
   const samples = Number(samplesArg);
   const expiryReps = Number(expiryRepsArg);
   const clock = new ManualClock();
-  const emulator = await EmulatorServer.start({ clock, hereNowCacheMs: 0 });
+  const emulator = await Server.start({ clock, hereNowCacheMs: 0 });
   const base = `${emulator.url}/v2/presence/sub-key/${SUBSCRIBE_KEY}`;
   const random = (n: number) => Math.floor(Math.random() * n);
   const hereNowUrl = () => `${base}/channel/ch-${random(channels)}?uuid=bench&limit=1000`;

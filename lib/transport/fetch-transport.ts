@@ -1,4 +1,4 @@
-import { catchError, defer, from, Observable, retry, switchMap, throwError, timeout, type RetryConfig } from 'rxjs';
+import { asyncScheduler, defer, Observable, retry, switchMap, type RetryConfig, type Subscriber, type TeardownLogic } from 'rxjs';
 import { asPresenceError, PresenceError, validationError, type PresenceErrorCategory, type PresenceOperation } from '../errors';
 import { canonicalQuery, type Query } from '../protocol/encoding';
 import { VERSION } from '../version';
@@ -80,6 +80,11 @@ export interface FetchTransportOptions {
    * {@link DEFAULT_MAX_RESPONSE_BYTES}.
    */
   readonly maxResponseBytes?: number;
+  /**
+   * Hears of each retry of a one-shot call, before its wait: the failure, the retry's number (1
+   * before the second attempt) and the wait in ms. For progress lines (the CLI's `retrying …`).
+   */
+  readonly onRetry?: (error: PresenceError, retry: number, delayMs: number) => void;
 }
 
 /**
@@ -159,15 +164,22 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const headers = { Accept: 'application/json' };
 
-  const send = (request: PresenceRequest): Observable<unknown> => {
-    // Built per subscription so that each retry is freshly signed with a current timestamp.
+  /** The query of one attempt: built per subscription, so that each retry is freshly signed. */
+  const queryOf = (request: PresenceRequest): Record<string, string> => {
     const query: Record<string, string> = { ...request.query, uuid: request.keys.userId, pnsdk };
     if (request.keys.authKey !== undefined) query.auth = request.keys.authKey;
+    return query;
+  };
+
+  /** One attempt. Unsigned (the common case), it is a single Observable: no wrapper per request. */
+  const send = (request: PresenceRequest): Observable<unknown> => {
     const { secretKey } = request.keys;
-    if (secretKey === undefined) return fetchOnce(request, query);
+    if (secretKey === undefined) return new Observable<unknown>((subscriber) => fetchOnce(request, queryOf(request), subscriber));
     // Web Crypto signs asynchronously: the fetch starts once the signature is there, and an
     // unsubscribe before then means no request at all.
-    return from(signQuery(secretKey, request, query)).pipe(switchMap((signed) => fetchOnce(request, signed)));
+    return defer(() => signQuery(secretKey, request, queryOf(request))).pipe(
+      switchMap((signed) => new Observable<unknown>((subscriber) => fetchOnce(request, signed, subscriber))),
+    );
   };
 
   const signQuery = async (secretKey: string, request: PresenceRequest, query: Record<string, string>): Promise<Query> => {
@@ -188,70 +200,88 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     }
   };
 
-  const fetchOnce = (request: PresenceRequest, query: Query): Observable<unknown> => {
+  /**
+   * Runs one attempt for `subscriber` and returns its teardown. Written out by hand rather than
+   * with `timeout()` and `catchError()`: those are two more subscribers and closures on every call,
+   * and on the client's hot path they were a measurable part of what it added to a bare fetch
+   * (BENCHMARKS.md). The timer is scheduled on rxjs's `asyncScheduler`, as `timeout()` does, so
+   * that marble tests on virtual time still drive it.
+   */
+  const fetchOnce = (request: PresenceRequest, query: Query, subscriber: Subscriber<unknown>): TeardownLogic => {
     const url = `${origin}${request.path}?${canonicalQuery(query)}`;
+    const { operation } = request;
     // Only failures need the redacted URL, so only they pay for it.
     const safeUrl = () => redactUrl(request.path, query);
     const timeoutMs = request.timeoutMs ?? requestTimeoutMs;
-
-    return new Observable<unknown>((subscriber) => {
-      const controller = newAbort();
-      let settled = false;
-      let status: number | undefined;
-      fetchImpl(url, { ...request.init, signal: controller.signal as unknown as AbortSignal, headers })
-        .then(async (res): Promise<RawResponse> => {
-          return {
-            status: (status = res.status),
-            statusText: res.statusText,
-            contentType: res.headers.get('content-type') ?? '',
-            retryAfter: res.headers.get('retry-after'),
-            // Read incrementally and aborted past the cap: an endless body costs the cap, no more.
-            text: await readCappedText(res, maxResponseBytes, () => controller.abort()),
-          };
-        })
-        .then(
-          (raw) => {
-            settled = true;
-            let body: unknown;
-            try {
-              body = parseResponse(request.operation, safeUrl, raw);
-            } catch (error) {
-              subscriber.error(error);
-              return;
-            }
-            subscriber.next(body);
-            subscriber.complete();
-          },
-          (error: unknown) => {
-            settled = true;
-            subscriber.error(error instanceof BodyTooLarge ? tooLarge(request.operation, safeUrl(), error.maxBytes, status) : fromFetchFailure(request.operation, safeUrl(), error));
-          },
-        );
-      return () => {
-        if (!settled) controller.abort();
-      };
-    }).pipe(
-      timeout({
-        first: timeoutMs,
-        with: () =>
-          throwError(() => {
-            const safe = safeUrl();
-            return new PresenceError('timeout', `${request.operation}: no response within ${timeoutMs} ms (GET ${safe})`, { operation: request.operation, url: safe });
-          }),
-      }),
-      // A server or proxy may echo the request back anywhere: every string of the error is
-      // cleaned of this request's actual credentials, not only the URL we built.
-      catchError((error: unknown) =>
-        throwError(() => redactError(asPresenceError(request.operation, error), secretForms([request.keys.authKey, request.keys.secretKey, query.signature]))),
-      ),
-    );
+    const controller = newAbort();
+    let settled = false;
+    let status: number | undefined;
+    // A server or proxy may echo the request back anywhere: every string of the error is cleaned
+    // of this request's actual credentials, not only the URL we built.
+    const fail = (error: unknown): void => {
+      settled = true;
+      timer.unsubscribe();
+      subscriber.error(redactError(asPresenceError(operation, error), secretForms([request.keys.authKey, request.keys.secretKey, query.signature])));
+    };
+    const timer = asyncScheduler.schedule(() => {
+      if (settled) return;
+      const safe = safeUrl();
+      controller.abort();
+      fail(new PresenceError('timeout', `${operation}: no response within ${timeoutMs} ms (GET ${safe})`, { operation, url: safe }));
+    }, timeoutMs);
+    let response: ReturnType<FetchLike>;
+    try {
+      response = fetchImpl(url, { ...request.init, signal: controller.signal as unknown as AbortSignal, headers });
+    } catch (error) {
+      // A fetch that throws instead of rejecting fails the same way.
+      response = Promise.reject(error);
+    }
+    response
+      .then(async (res): Promise<RawResponse> => {
+        status = res.status;
+        return {
+          status: res.status,
+          statusText: res.statusText,
+          contentType: res.headers.get('content-type') ?? '',
+          retryAfter: res.headers.get('retry-after'),
+          // Read incrementally and aborted past the cap: an endless body costs the cap, no more.
+          text: await readCappedText(res, maxResponseBytes, () => controller.abort()),
+        };
+      })
+      .then(
+        (raw) => {
+          if (settled) return;
+          let body: unknown;
+          try {
+            body = parseResponse(operation, safeUrl, raw);
+          } catch (error) {
+            fail(error);
+            return;
+          }
+          settled = true;
+          timer.unsubscribe();
+          subscriber.next(body);
+          subscriber.complete();
+        },
+        (error: unknown) => {
+          if (settled) return;
+          fail(error instanceof BodyTooLarge ? tooLarge(operation, safeUrl(), error.maxBytes, status) : fromFetchFailure(operation, safeUrl(), error));
+        },
+      );
+    return () => {
+      timer.unsubscribe();
+      if (!settled) {
+        settled = true;
+        controller.abort();
+      }
+    };
   };
 
   return (request) => {
     const attempts = request.attempts ?? retryOptions.attempts;
-    if (attempts <= 1) return defer(() => send(request));
+    if (attempts <= 1) return send(request);
     let config = retryConfigs.get(attempts);
-    if (config === undefined) retryConfigs.set(attempts, (config = retryConfig({ ...retryOptions, attempts })));
-    return defer(() => send(request)).pipe(retry(config));
+    if (config === undefined) retryConfigs.set(attempts, (config = retryConfig({ ...retryOptions, attempts }, options.onRetry)));
+    return send(request).pipe(retry(config));
   };
 }

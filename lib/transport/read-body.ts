@@ -77,7 +77,14 @@ export async function readCappedText(response: CappedSource, maxBytes: number, a
     throw new BodyTooLarge(maxBytes);
   }
   const body = response.body;
-  if (body === undefined || body === null || (typeof (body as { getReader?: unknown }).getReader !== 'function' && typeof (body as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] !== 'function')) {
+  const webStream = typeof (body as { getReader?: unknown } | null | undefined)?.getReader === 'function';
+  const nodeStream = !webStream && typeof (body as { [Symbol.asyncIterator]?: unknown } | null | undefined)?.[Symbol.asyncIterator] === 'function';
+  // A Node stream (node-fetch, cross-fetch on Node) framed by a content-length and not compressed
+  // cannot run past that length, which is within the cap: `text()` is then as safe, and costs
+  // some 80 µs less per call than iterating the stream (BENCHMARKS.md, client overhead). Not for
+  // web streams: a browser reports a compressed body's compressed length and, across origins,
+  // hides its content-encoding, so there only reading chunk by chunk bounds the memory.
+  if ((!webStream && !nodeStream) || (nodeStream && declared >= 0 && response.headers.get('content-encoding') === null)) {
     const text = await response.text();
     if (utf8Length(text, maxBytes) > maxBytes) throw new BodyTooLarge(maxBytes);
     return text;
@@ -87,7 +94,7 @@ export async function readCappedText(response: CappedSource, maxBytes: number, a
   let total = 0;
   // Leaving the loop early (the throw) returns the iterator, which cancels a web stream and
   // destroys a Node stream.
-  for await (const chunk of chunksOf(body)) {
+  for await (const chunk of chunksOf(body as ResponseBodyStream)) {
     total += typeof chunk === 'string' ? encoder.encode(chunk).length : chunk.byteLength;
     if (total > maxBytes) {
       abort();
