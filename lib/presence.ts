@@ -12,6 +12,8 @@ import type { HeartbeatEvent } from './streams/heartbeat-events';
 import { heartbeat$, type HeartbeatStreamOptions } from './streams/heartbeat-stream';
 import { hereNow$, type HereNowStreamOptions } from './streams/here-now-stream';
 import { presenceEvents$, type PresenceEventsOptions } from './streams/presence-events-stream';
+import { byUser, type UserOf, type UserPresenceEvent } from './streams/by-user';
+import { roster$, type Roster, type RosterOptions } from './streams/roster-stream';
 import type { StreamStatus } from './streams/status-board';
 import { status$ } from './streams/status-stream';
 import { presenceContext, type PresenceOptions } from './presence-context';
@@ -230,7 +232,9 @@ export class Presence {
   /**
    * `join`, `leave` and `state-change` events derived from `hereNow$` snapshots. The first
    * snapshot yields a join per occupant (`initial: 'skip'` yields none); `graceMs` suppresses
-   * flaps; `stateCodec` types the state (a bad one becomes a `state-invalid` event).
+   * flaps; `stateCodec` types the state (a bad one becomes a `state-invalid` event). With
+   * `userOf`, events are about users rather than devices (see `byUser`): a `join` when a user's
+   * first device arrives, a `leave` when the last goes, each with `user` and `devices`.
    *
    * @example
    * ```ts
@@ -240,8 +244,33 @@ export class Presence {
    *   .subscribe((e) => console.log(`${e.uuid} joined ${e.channel} (${e.occupancy} here)`));
    * ```
    */
-  presenceEvents$<S = unknown>(options: PresenceEventsOptions<S> = {}): Observable<PresenceEvent<S>> {
-    return presenceEvents$(this.context, options, events$);
+  presenceEvents$<S = unknown>(options: PresenceEventsOptions<S> & { readonly userOf: UserOf<S> }): Observable<UserPresenceEvent<S>>;
+  presenceEvents$<S = unknown>(options?: PresenceEventsOptions<S> & { readonly userOf?: undefined }): Observable<PresenceEvent<S>>;
+  presenceEvents$<S = unknown>(options: PresenceEventsOptions<S> & { readonly userOf?: UserOf<S> } = {}): Observable<PresenceEvent<S> | UserPresenceEvent<S>> {
+    const { userOf, ...rest } = options;
+    const events = presenceEvents$(this.context, rest, events$);
+    return userOf === undefined ? events : events.pipe(byUser(userOf));
+  }
+
+  /**
+   * Who is on the channels now, as an immutable {@link Roster} emitted once per change (not per
+   * poll): per channel its occupancy and members (`uuid`, decoded `state` or `invalid` with
+   * issues, `since`), grouped into `users` by `userOf`; `stale` while the last refresh failed,
+   * `confirmedAt` the last success. Identical queries share one roster, replayed to late
+   * subscribers. Options as `presenceEvents$` (`source: 'subscribe'` is seeded by a here-now and
+   * kept by `events$`). Pipe `occupancy`, `members`, `isPresent` or `stateOf` for what a view
+   * binds to.
+   *
+   * @example
+   * ```ts
+   * import { members } from 'rx-presence';
+   * presence.roster$({ channels: ['lobby'], source: 'subscribe', stateInfo: StateInfo.all })
+   *   .pipe(members('lobby'))
+   *   .subscribe((list) => console.log(list.map((m) => `${m.uuid} ${JSON.stringify(m.state)}`)));
+   * ```
+   */
+  roster$<S = unknown>(options: RosterOptions<S> = {}): Observable<Roster<S>> {
+    return roster$(this.context, options, events$);
   }
 
   /**

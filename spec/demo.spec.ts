@@ -70,6 +70,10 @@ describe('npm run demo', () => {
         expect.stringMatching(/^lobby: \d here \(/),
       ]),
     );
+    // The roster lines come from roster$ (sharing presenceEvents$'s poll): the last one shows eve
+    // with her state and no carol (timed out) or bob (left).
+    expect(result.stdout).toContain('who is here (roster$, the same poll)');
+    expect(watcher.filter((line) => line.startsWith('lobby:')).at(-1)).toBe('lobby: 2 here (alice {"mood":"busy"}, eve {"mood":"new here"})');
 
     const script = voice(result.stdout, 'script');
     expect(script).toEqual(expect.arrayContaining(['carol crashes: heartbeats stop, no leave; expect a timeout within 3 s', 'time is up: everyone still present leaves']));

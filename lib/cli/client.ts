@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_ORIGIN, isPresenceError, Keyset, Presence } from '../index';
+import { tap } from 'rxjs';
+import { createFetchTransport, DEFAULT_ORIGIN, isPresenceError, Keyset, Presence, type PresenceError, type Transport } from '../index';
 import { UsageError } from './errors';
 
 /**
@@ -18,6 +19,8 @@ export interface GlobalOptions {
   readonly authKey?: string;
   readonly secretKey?: string;
   readonly json?: boolean;
+  /** `--timeout`: milliseconds per attempt. */
+  readonly timeout?: number;
 }
 
 /**
@@ -55,6 +58,8 @@ export interface ClientSettings {
   readonly authKey?: string;
   /** Never printed: not in output, not in error messages. */
   readonly secretKey?: string;
+  /** The longest one attempt of a request may take (`--timeout`); the library's 15 s when unset. */
+  readonly timeoutMs?: number;
 }
 
 const given = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value);
@@ -94,7 +99,52 @@ export function clientSettings(options: GlobalOptions, env: Readonly<Record<stri
     ...(publishKey === undefined ? {} : { publishKey }),
     ...(authKey === undefined ? {} : { authKey }),
     ...(secretKey === undefined ? {} : { secretKey }),
+    ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
   };
+}
+
+/**
+ * What a command wants to hear from its client's requests.
+ *
+ * @example
+ * ```ts
+ * const hooks: ClientHooks = { onRetry: (error, attempt) => io.stderr.write(`retrying (attempt ${attempt}): ${error.category}\n`) };
+ * ```
+ */
+export interface ClientHooks {
+  /** Before each retry of a one-shot call (a leave included): the failure and the coming attempt's number (2 for the first retry). */
+  readonly onRetry?: (error: PresenceError, attempt: number, delayMs: number) => void;
+  /** The outcome of each leave, after its retries: `undefined` when it was answered, else its error. */
+  readonly onLeave?: (error: unknown) => void;
+}
+
+/**
+ * The library's fetch transport, tuned for a terminal: `--timeout` bounds every attempt (except
+ * the subscribe long-poll, which the service holds on purpose), retries are announced through
+ * `onRetry`, and a leave is retried by the transport like any one-shot call, so that its retries
+ * show and the command learns its outcome (the heartbeat loop drops a leave's errors, which is
+ * right for an app and wrong for a command whose exit code must say whether we left).
+ */
+function cliTransport(settings: ClientSettings, hooks: ClientHooks): Transport {
+  const { timeoutMs } = settings;
+  const transport = createFetchTransport({
+    origin: settings.origin,
+    ...(timeoutMs === undefined ? {} : { requestTimeoutMs: timeoutMs }),
+    onRetry: (error, retry, delayMs) => hooks.onRetry?.(error, retry + 1, delayMs),
+  });
+  return (request) => {
+    if (request.operation === 'leave') {
+      // Without `attempts`, the transport's own retry policy applies (the loop asks for one).
+      const { attempts: _loopRetries, ...leave } = request;
+      return transport(bounded(leave, timeoutMs)).pipe(tap({ next: () => hooks.onLeave?.(undefined), error: (error: unknown) => hooks.onLeave?.(error) }));
+    }
+    return transport(request.operation === 'subscribe' ? request : bounded(request, timeoutMs));
+  };
+}
+
+/** The request with its own timeout (a heartbeat's, a leave's) cut to `timeoutMs`. */
+function bounded<R extends { readonly timeoutMs?: number }>(request: R, timeoutMs: number | undefined): R {
+  return timeoutMs === undefined ? request : { ...request, timeoutMs: Math.min(request.timeoutMs ?? timeoutMs, timeoutMs) };
 }
 
 /**
@@ -106,7 +156,7 @@ export function clientSettings(options: GlobalOptions, env: Readonly<Record<stri
  * const presence = createClient({ origin: emulator.url, subscribeKey: 'demo', userId: 'me' });
  * ```
  */
-export function createClient(settings: ClientSettings): Presence {
+export function createClient(settings: ClientSettings, hooks: ClientHooks = {}): Presence {
   let keyset: Keyset;
   try {
     keyset = new Keyset(settings);
@@ -114,5 +164,5 @@ export function createClient(settings: ClientSettings): Presence {
     if (isPresenceError(error)) throw new UsageError(`--uuid: ${error.message.replace(/^config: /, '')}`);
     throw error;
   }
-  return new Presence({ defaultKeyset: keyset, origin: settings.origin });
+  return new Presence({ defaultKeyset: keyset, transport: cliTransport(settings, hooks) });
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { firstValueFrom, merge, mergeMap, throwError, type Observable } from 'rxjs';
-import type { Presence } from '../index';
-import { clientSettings, createClient, ENV, type ClientSettings, type GlobalOptions } from './client';
-import { InterruptedError, UsageError } from './errors';
+import type { Presence, PresenceError } from '../index';
+import { clientSettings, createClient, ENV, type ClientHooks, type ClientSettings, type GlobalOptions } from './client';
+import { InterruptedError, oneLine, UsageError } from './errors';
 import { aborted, type CliIo } from './io';
 import { Output } from './output';
 
@@ -26,17 +26,65 @@ export interface Invocation {
 }
 
 /**
- * Resolves the global options of the command being run (flags, then `RX_PRESENCE_*`) into a client.
+ * `groups add` for the `add` command under `groups`; `''` for the program itself: how messages
+ * name the command.
+ *
+ * @example
+ * ```ts
+ * `rx-presence: ${commandPath(command)}: interrupted`;
+ * ```
+ */
+export function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * A retry as a progress line for stderr: `retrying hereNow (attempt 2) in 0.3 s: no response
+ * within 1000 ms`. The reason without its `(GET …)` URL: the final error line has it.
+ *
+ * @example
+ * ```ts
+ * io.stderr.write(`rx-presence: here-now: ${retryLine(error, 2, 250)}\n`);
+ * ```
+ */
+export function retryLine(error: PresenceError, attempt: number, delayMs: number): string {
+  return `retrying ${error.details.operation} (attempt ${attempt}) in ${(delayMs / 1000).toFixed(1)} s: ${shortReason(error)}`;
+}
+
+/**
+ * An error's reason for a progress or status line: one line, without the `(GET …)` URL that the
+ * final error line carries.
+ *
+ * @example
+ * ```ts
+ * shortReason(error); // 'network failure, ECONNREFUSED'
+ * ```
+ */
+export function shortReason(error: unknown): string {
+  return oneLine(error).replace(/ \(GET [^)]*\)$/, '');
+}
+
+/**
+ * Resolves the global options of the command being run (flags, then `RX_PRESENCE_*`) into a
+ * client whose retries are announced on stderr (with `--json` too: stdout stays data only).
+ * `hooks` hear of them too, and of each leave's outcome.
  *
  * @example
  * ```ts
  * const { presence, settings, out } = invocation(command, io);
  * ```
  */
-export function invocation(command: Command, io: CliIo): Invocation {
+export function invocation(command: Command, io: CliIo, hooks: ClientHooks = {}): Invocation {
   const globals = command.optsWithGlobals<GlobalOptions>();
   const settings = clientSettings(globals, io.env);
-  return { presence: createClient(settings), settings, globals, out: new Output(io, globals.json === true) };
+  const where = commandPath(command);
+  const onRetry: ClientHooks['onRetry'] = (error, attempt, delayMs) => {
+    io.stderr.write(`rx-presence: ${where}: ${retryLine(error, attempt, delayMs)}\n`);
+    hooks.onRetry?.(error, attempt, delayMs);
+  };
+  return { presence: createClient(settings, { ...hooks, onRetry }), settings, globals, out: new Output(io, globals.json === true) };
 }
 
 /**

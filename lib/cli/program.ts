@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { DEFAULT_ORIGIN, VERSION } from '../index';
 import { ENV } from './client';
+import { wholeNumber } from './parse';
 import { emulatorCommand } from './commands/emulator';
 import { groupsCommand } from './commands/groups';
 import { heartbeatCommand } from './commands/heartbeat';
@@ -31,9 +32,10 @@ export function buildProgram(io: CliIo): Command {
     .option('--auth-key <key>', `Access Manager auth key or token (env ${ENV.authKey})`)
     .option('--secret-key <key>', `secret key: signs every request, never printed (env ${ENV.secretKey}, safer than a flag)`)
     .option('--json', 'JSON lines on stdout instead of text')
+    .option('--timeout <ms>', 'the longest one attempt of a request may take, in ms (default 15000; each call tries up to 3 times, each retry announced on stderr)', wholeNumber(1, 3_600_000))
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 the operation failed (service or network), 2 usage error.\n' +
+      '\nExit codes: 0 ok, 1 the operation failed (service or network; for heartbeat, also a leave that failed), 2 usage error.\n' +
         'Example: rx-presence emulator & rx-presence --origin http://127.0.0.1:8090 --sub-key demo watch lobby',
     );
   for (const command of [

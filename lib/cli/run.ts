@@ -1,14 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf, oneLine } from './errors';
+import { commandPath } from './invocation';
 import type { CliIo } from './io';
 import { buildProgram } from './program';
-
-/** `groups add` for the `add` command under `groups`; `''` for the program itself. */
-function commandPath(command: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
-  return names.join(' ');
-}
 
 /**
  * Gives every command in the tree our output and error handling: commander throws instead of

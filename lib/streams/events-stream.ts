@@ -131,8 +131,10 @@ function toChanges(message: SubscribeMessage): Read | undefined {
  * const context = presenceContext({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
  * events$(context, { channels: ['lobby'] }).subscribe((e) => console.log(e.action, e.uuid, e.timetoken));
  * ```
+ *
+ * @param joined Told the stream's id on the client's status board (`roster$` reads its health with it).
  */
-export function events$(context: PresenceContext, options: EventsOptions = {}): Observable<PresenceEvent> {
+export function events$(context: PresenceContext, options: EventsOptions = {}, joined?: (statusId: string) => void): Observable<PresenceEvent> {
   const operation = 'subscribe';
   return defer(() => {
     const keyset = context.keysets.resolve(options, operation);
@@ -149,6 +151,7 @@ export function events$(context: PresenceContext, options: EventsOptions = {}): 
     // Its health goes on the client's status board (status$): each retry as it is scheduled.
     const board = statusBoard(context);
     const id = `events ${++streamCount}`;
+    joined?.(id);
     const reconnect = retryConfig({ baseDelayMs: reconnectMs, maxDelayMs: MAX_RECONNECT_MS, jitter: false, honorRetryAfter: false, resetOnSuccess: true }, (error, attempt) =>
       board.report(id, { ok: false, error, attempt }),
     );

@@ -61,8 +61,11 @@ export type PollLoop = SharedLoop<CoveredSnapshot>;
  * const context = presenceContext({ defaultKeyset: new Keyset({ subscribeKey: 'demo', userId: 'me' }) });
  * hereNow$(context, { channels: ['lobby'], interval: 5 }).subscribe((r) => console.log(r.totalOccupancy));
  * ```
+ *
+ * @param joined Told the key of the shared poll the subscription joins (`roster$` reads the
+ * poll's health from the status board with it).
  */
-export function hereNow$(context: PresenceContext, options: HereNowStreamOptions = {}): Observable<HereNowResult> {
+export function hereNow$(context: PresenceContext, options: HereNowStreamOptions = {}, joined?: (pollKey: string) => void): Observable<HereNowResult> {
   const operation = 'hereNow';
   return defer(() => {
     const keyset = context.keysets.resolve(options, operation);
@@ -77,6 +80,7 @@ export function hereNow$(context: PresenceContext, options: HereNowStreamOptions
     // A union poll is keyed without its channels; an exact one by them (in any order: order does
     // not change the answer, so it must not split the poll).
     const key = JSON.stringify(union ? [keysetId(keyset), stateInfo, interval] : [keysetId(keyset), [...channels].sort(), [...channelGroups].sort(), stateInfo, interval]);
+    joined?.(key);
     return sharedMember(
       context.loops.polls,
       key,

@@ -40,7 +40,7 @@ import { hereNow$, type HereNowStreamOptions } from './here-now-stream';
  * presenceEvents$(context, { channels: ['lobby'], source: 'subscribe' }, source).subscribe(console.log);
  * ```
  */
-export type SubscribeSource = (context: PresenceContext, options: EventsOptions) => Observable<PresenceEvent>;
+export type SubscribeSource = (context: PresenceContext, options: EventsOptions, joined?: (statusId: string) => void) => Observable<PresenceEvent>;
 
 /**
  * Options of `presence.presenceEvents$()`.
@@ -136,7 +136,7 @@ export function suppressFlaps<S>(graceMs: number): MonoTypeOperatorFunction<Pres
 export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<PresenceEvent, PresenceEvent<S>> {
   return map((event): PresenceEvent<S> => {
     if (event.action === 'state-invalid' || !('state' in event) || event.state === undefined) return event as PresenceEvent<S>;
-    const { channel, uuid, occupancy, timestamp, state } = event;
+    const state = event.state;
     let issues: string[];
     try {
       const result = codec.decode(state);
@@ -147,7 +147,8 @@ export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<
       // (a RangeError from nesting) is unusable, which is what state-invalid reports.
       issues = [`the state could not be checked (${error instanceof Error ? error.message : String(error)})`];
     }
-    return { action: 'state-invalid', channel, uuid, occupancy, timestamp, state, issues };
+    // The event as it came (with its timetoken, when it has one), the state undecoded.
+    return { ...event, action: 'state-invalid', state, issues };
   });
 }
 
@@ -190,11 +191,12 @@ export function presenceEvents$<S = unknown>(
     if (initial !== 'join' && initial !== 'skip') throw validationError('hereNow', `initial must be 'join' or 'skip', got ${String(initial)}`);
     if (source !== 'poll' && source !== 'subscribe') throw validationError('hereNow', `source must be 'poll' or 'subscribe', got ${String(source)}`);
     if (source === 'subscribe' && subscribeSource === undefined) {
-      throw validationError('hereNow', "source 'subscribe' needs events$: pass it as the third argument (presence.presenceEvents$ does)");
+      throw validationError('hereNow', "source 'subscribe' needs events$ as the third argument");
     }
     const raw$ =
-      source === 'subscribe' && subscribeSource !== undefined
-        ? subscribeSource(context, { keyset: pollOptions.keyset, using: pollOptions.using, channels: pollOptions.channels, channelGroups: pollOptions.channelGroups, initial })
+      source === 'subscribe'
+        ? // Checked just above.
+          subscribeSource!(context, { keyset: pollOptions.keyset, using: pollOptions.using, channels: pollOptions.channels, channelGroups: pollOptions.channelGroups, initial })
         : hereNow$(context, { ...pollOptions, stateInfo }).pipe(diffOccupancy({ initial }));
     return raw$.pipe(
       stateCodec === undefined ? (identity as OperatorFunction<PresenceEvent, PresenceEvent<S>>) : decodeStates(stateCodec),

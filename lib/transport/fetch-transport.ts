@@ -32,7 +32,7 @@ import type { PresenceRequest, Transport } from './types';
  */
 export type FetchLike = (
   url: string,
-  init: { signal: AbortSignal; headers: Record<string, string> },
+  init: { signal: AbortSignal; headers: Record<string, string>; keepalive?: boolean },
 ) => Promise<{
   /** The HTTP status code. */
   status: number;
@@ -80,6 +80,11 @@ export interface FetchTransportOptions {
    * {@link DEFAULT_MAX_RESPONSE_BYTES}.
    */
   readonly maxResponseBytes?: number;
+  /**
+   * Hears of each retry of a one-shot call, before its wait: the failure, the retry's number (1
+   * before the second attempt) and the wait in ms. For progress lines (the CLI's `retrying …`).
+   */
+  readonly onRetry?: (error: PresenceError, retry: number, delayMs: number) => void;
 }
 
 /**
@@ -226,7 +231,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     }, timeoutMs);
     let response: ReturnType<FetchLike>;
     try {
-      response = fetchImpl(url, { signal: controller.signal as unknown as AbortSignal, headers });
+      response = fetchImpl(url, { ...request.init, signal: controller.signal as unknown as AbortSignal, headers });
     } catch (error) {
       // A fetch that throws instead of rejecting fails the same way.
       response = Promise.reject(error);
@@ -276,7 +281,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     const attempts = request.attempts ?? retryOptions.attempts;
     if (attempts <= 1) return send(request);
     let config = retryConfigs.get(attempts);
-    if (config === undefined) retryConfigs.set(attempts, (config = retryConfig({ ...retryOptions, attempts })));
+    if (config === undefined) retryConfigs.set(attempts, (config = retryConfig({ ...retryOptions, attempts }, options.onRetry)));
     return send(request).pipe(retry(config));
   };
 }

@@ -1,36 +1,16 @@
 /** @test {run} */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { startEmulator, type Emulator, type EmulatorPresenceEvent } from '../../lib/emulator';
 import { run } from '../../lib/cli';
 import { Keyset, Presence } from '../../lib';
 import { randomKey } from '../helpers/emulator';
-
-const ROOT = join(__dirname, '..', '..');
-const ENTRY = 'lib/cli/index.ts';
+import { closedPort, expectOneLineError, outcome, spawnCli, type Outcome } from './helpers';
 
 let emulator: Emulator;
 beforeAll(async () => {
   emulator = await startEmulator({ hereNowCacheMs: 0 });
 });
 afterAll(() => emulator.close());
-
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** stdout's lines. */
-  readonly lines: string[];
-  /** stdout's lines, each parsed as JSON. */
-  json<T = Record<string, unknown>>(): T[];
-}
-
-const outcome = (code: number, stdout: string, stderr: string): Outcome => {
-  const lines = stdout.split('\n').filter((line) => line !== '');
-  return { code, stdout, stderr, lines, json: <T>() => lines.map((line) => JSON.parse(line) as T) };
-};
 
 interface CliOptions {
   readonly env?: Record<string, string | undefined>;
@@ -73,25 +53,6 @@ const client = (subscribeKey: string, userId: string) =>
 
 const nextEvent = (subscribeKey: string, action: EmulatorPresenceEvent['action'], uuid: string): Promise<EmulatorPresenceEvent> =>
   firstValueFrom((emulator.events$ as Observable<EmulatorPresenceEvent>).pipe(filter((e) => e.subscribeKey === subscribeKey && e.action === action && e.uuid === uuid)));
-
-/** A port on 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The rule for every failure: exactly one line on stderr, no stack trace, nothing on stdout. */
-function expectOneLineError(result: Outcome, code: number, pattern: RegExp): void {
-  expect(result.code).toBe(code);
-  expect(result.stderr.endsWith('\n')).toBe(true);
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(result.stderr).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  expect(result.stdout).toBe('');
-}
 
 describe('here-now', () => {
   it('lists occupants per channel, with state on request (text and JSON)', async () => {
@@ -258,13 +219,48 @@ describe('heartbeat', () => {
 });
 
 describe('watch', () => {
-  it('prints joins, state changes and leaves until Ctrl-C, then exits 0 (JSON lines)', async () => {
+  it.concurrent('in real time by default: joins, state changes, leaves and timeouts (told apart) until Ctrl-C, then exits 0 (JSON lines)', async () => {
+    const key = randomKey();
+    const alice = client(key, 'alice');
+    const bob = client(key, 'bob');
+    await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+    const controller = new AbortController();
+    let step = 0;
+    const result = await cli(key, ['--json', 'watch', 'lobby'], {
+      signal: controller.signal,
+      onStdout: (out) => {
+        // Each step of the scene happens once the previous one has been reported.
+        if (step === 0 && out.includes('"join"')) {
+          step = 1;
+          void firstValueFrom(alice.setState({ mood: 'away' }, { channels: ['lobby'] }));
+        } else if (step === 1 && out.includes('"state-change"')) {
+          step = 2;
+          void firstValueFrom(alice.announceLeave({ channels: ['lobby'] }));
+        } else if (step === 2 && out.includes('"leave"')) {
+          step = 3;
+          // Bob's presence times out a second after his only heartbeat: a timeout, not a leave.
+          void firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 1 }));
+        } else if (step === 3 && out.includes('"timeout"')) controller.abort();
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.json()).toEqual([
+      expect.objectContaining({ action: 'join', channel: 'lobby', uuid: 'alice', occupancy: 1 }),
+      expect.objectContaining({ action: 'state-change', channel: 'lobby', uuid: 'alice', occupancy: 1, state: { mood: 'away' } }),
+      expect.objectContaining({ action: 'leave', channel: 'lobby', uuid: 'alice', occupancy: 0 }),
+      expect.objectContaining({ action: 'join', channel: 'lobby', uuid: 'bob', occupancy: 1 }),
+      expect.objectContaining({ action: 'timeout', channel: 'lobby', uuid: 'bob', occupancy: 0 }),
+    ]);
+  }, 15_000);
+
+  it.concurrent('with --poll: joins, state changes and leaves from here-now polls (JSON lines)', async () => {
     const key = randomKey();
     const alice = client(key, 'alice');
     await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
     const controller = new AbortController();
     let step = 0;
-    const result = await cli(key, ['--json', 'watch', 'lobby', '--interval', '3'], {
+    const result = await cli(key, ['--json', 'watch', 'lobby', '--poll', '--interval', '3'], {
       signal: controller.signal,
       onStdout: (out) => {
         // Each step of the scene happens once the previous poll has reported the last one.
@@ -289,15 +285,52 @@ describe('watch', () => {
   it('prints readable lines, and says what it watches', async () => {
     const key = randomKey();
     await firstValueFrom(client(key, 'alice').announceHeartbeat({ channels: ['lobby'], state: { lobby: { mood: 'ok' } } }));
-    const result = await cliUntil(key, ['watch', 'lobby'], (out) => out.includes('join'));
+    const join = /^\d\d:\d\d:\d\d {2}join {10}lobby {2}alice {2}1 here {2}\{"mood":"ok"\}$/;
+    const hereNow = /^\d\d:\d\d:\d\d {2}here now {6}lobby {2}alice \(1\)$/;
+    const live = await cliUntil(key, ['watch', 'lobby'], (out) => out.includes('here now'));
+    expect(live.code).toBe(0);
+    expect(live.lines).toEqual(['watching lobby (real-time events); Ctrl-C to stop', expect.stringMatching(join), expect.stringMatching(hereNow)]);
+    const polled = await cliUntil(key, ['watch', 'lobby', '--poll'], (out) => out.includes('here now'));
+    expect(polled.lines).toEqual(['watching lobby every 5 s (polling); Ctrl-C to stop', expect.stringMatching(join), expect.stringMatching(hereNow)]);
+    // The whole keyset can only be polled, and has no roster (a roster is per channel).
+    const everything = await cliUntil(key, ['watch'], (out) => out.includes('join'));
+    expect(everything.lines).toEqual(['watching every channel every 5 s (polling); Ctrl-C to stop', expect.stringMatching(join)]);
+  });
+
+  it.concurrent('says who is there after each change: a here-now line per changed channel', async () => {
+    const key = randomKey();
+    const alice = client(key, 'alice');
+    const bob = client(key, 'bob');
+    await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+    const controller = new AbortController();
+    let step = 0;
+    const result = await cli(key, ['watch', 'lobby', 'games'], {
+      signal: controller.signal,
+      onStdout: (out) => {
+        const notes = out.split('\n').filter((line) => line.includes('here now')).length;
+        if (step === 0 && notes === 2) {
+          step = 1;
+          void firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+        } else if (step === 1 && notes === 3) {
+          step = 2;
+          void firstValueFrom(alice.announceLeave({ channels: ['lobby'] }));
+        } else if (step === 2 && notes === 4) controller.abort();
+      },
+    });
     expect(result.code).toBe(0);
-    expect(result.lines).toEqual(['watching lobby every 5 s; Ctrl-C to stop', expect.stringMatching(/^\d\d:\d\d:\d\d {2}join {10}lobby {2}alice {2}1 here {2}\{"mood":"ok"\}$/)]);
+    expect(result.lines.filter((line) => line.includes('here now')).map((line) => line.slice(10))).toEqual([
+      'here now      lobby  alice (1)',
+      'here now      games  nobody',
+      'here now      lobby  alice, bob (2)',
+      'here now      lobby  bob (1)',
+    ]);
   });
 
   it('fails fast on an unreachable origin instead of silently skipping polls', async () => {
     const port = await closedPort();
-    expectOneLineError(await cli(randomKey(), ['watch', 'lobby'], { env: { RX_PRESENCE_ORIGIN: `http://127.0.0.1:${port}` } }), 1, /^rx-presence: watch: network failure, ECONNREFUSED \(GET /);
-    expectOneLineError(await cli(randomKey(), ['watch', 'lobby', '--interval', '1']), 2, /Expected a number of seconds, at least 3\./);
+    expectOneLineError(await cli(randomKey(), ['watch', 'lobby'], { env: { RX_PRESENCE_ORIGIN: `http://127.0.0.1:${port}` } }), 1, /^rx-presence: watch: network failure, ECONNREFUSED \(GET /, 2);
+    expectOneLineError(await cli(randomKey(), ['watch', 'lobby', '--poll', '--interval', '1']), 2, /Expected a number of seconds, at least 3\./);
+    expectOneLineError(await cli(randomKey(), ['watch', 'lobby', '--interval', '5']), 2, /^rx-presence: watch: --interval is the polling interval: give --poll too\n$/);
   });
 });
 
@@ -371,7 +404,12 @@ describe('usage and failures', () => {
   it('an unreachable origin is exit 1 with one line; secrets never appear', async () => {
     const port = await closedPort();
     const result = await cli(randomKey(), ['--origin', `http://127.0.0.1:${port}`, '--auth-key', 'AUTH-VALUE', '--secret-key', 'SECRET-VALUE', 'here-now', 'lobby']);
-    expectOneLineError(result, 1, /^rx-presence: here-now: network failure, ECONNREFUSED \(GET \/v2\/presence\/sub-key\/sub-c-[\w-]+\/channel\/lobby\?/);
+    expectOneLineError(result, 1, /^rx-presence: here-now: network failure, ECONNREFUSED \(GET \/v2\/presence\/sub-key\/sub-c-[\w-]+\/channel\/lobby\?/, 2);
+    // Each retry announced on stderr as it happens: the reason without the URL, the coming attempt's number.
+    expect(result.stderr.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(/^rx-presence: here-now: retrying hereNow \(attempt 2\) in 0\.\d s: network failure, ECONNREFUSED$/),
+      expect.stringMatching(/^rx-presence: here-now: retrying hereNow \(attempt 3\) in 0\.\d s: network failure, ECONNREFUSED$/),
+    ]);
     expect(result.stderr).toContain('auth=***');
     expect(result.stderr).not.toMatch(/AUTH-VALUE|SECRET-VALUE/);
   });
@@ -400,27 +438,6 @@ describe('usage and failures', () => {
 });
 
 describe('the bin entry, as a child process', () => {
-  /**
-   * Runs `npx tsx lib/cli/index.ts …`, or with `node`, `node --import tsx lib/cli/index.ts …`: one
-   * process, so its exit code is the CLI's own (tsx's wrapper answers a relayed SIGINT with 130
-   * whatever the child returned). `onStdout` may signal the child.
-   */
-  function spawnCli(command: 'npx' | 'node', args: string[], env: Record<string, string>, onStdout?: (stdout: string, pid: number) => void) {
-    const child = spawn(command === 'npx' ? 'npx' : process.execPath, [...(command === 'npx' ? ['tsx'] : ['--import', 'tsx']), ENTRY, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      onStdout?.(stdout, child.pid!);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise<Outcome>((resolve) => child.on('close', (code) => resolve(outcome(code ?? -1, stdout, stderr))));
-  }
-
   it('npx tsx lib/cli/index.ts: JSON here-now, and a one-line failure with exit 1', async () => {
     const key = randomKey();
     await firstValueFrom(client(key, 'alice').announceHeartbeat({ channels: ['lobby'] }));
@@ -430,7 +447,7 @@ describe('the bin entry, as a child process', () => {
 
     const port = await closedPort();
     const failed = await spawnCli('npx', ['--origin', `http://127.0.0.1:${port}`, '--sub-key', key, 'here-now', 'lobby'], {});
-    expectOneLineError(failed, 1, /^rx-presence: here-now: network failure, ECONNREFUSED \(GET /);
+    expectOneLineError(failed, 1, /^rx-presence: here-now: network failure, ECONNREFUSED \(GET /, 2);
   }, 30_000);
 
   it('heartbeat leaves on SIGINT and exits 0', async () => {

@@ -77,6 +77,7 @@ it('ships what it says: LICENSE, both builds, source maps carrying their sources
   const installed = join(project, 'node_modules', 'rx-presence');
   const all = files(installed).map((f) => f.slice(installed.length + 1));
   expect(all).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/cjs/index.js', 'dist/esm/index.js', 'dist/cjs/index.d.ts', 'dist/esm/index.d.ts']));
+  expect(all).toEqual(expect.arrayContaining(['dist/cjs/browser/index.js', 'dist/esm/browser/index.js', 'dist/cjs/browser/index.d.ts', 'dist/esm/browser/index.d.ts']));
   expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License[\s\S]*rx-presence contributors/);
   expect(all.some((f) => f.startsWith('lib/'))).toBe(false);
   for (const map of all.filter((f) => f.endsWith('.map'))) {
@@ -143,7 +144,7 @@ it('the main entry declarations mention no Node namespace or module', () => {
 
 it('an .mjs with named imports and a .cjs with require both run in Node', async () => {
   const [esm, cjs] = await nodeRuns;
-  const expected = { here: 1, leaveOnExit: 'function', scripted: 'function', heartbeat: 200 };
+  const expected = { here: 1, leaveOnExit: 'function', browser: 'function function', scripted: 'function', heartbeat: 200 };
   expect({ code: esm.code, stderr: esm.stderr, out: JSON.parse(esm.stdout || 'null') }).toEqual({ code: 0, stderr: '', out: expected });
   expect({ code: cjs.code, stderr: cjs.stderr, out: JSON.parse(cjs.stdout || 'null') }).toEqual({ code: 0, stderr: '', out: expected });
 }, 60_000);

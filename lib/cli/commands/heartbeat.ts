@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import type { Subscription } from 'rxjs';
-import { DEFAULT_PRESENCE_TIMEOUT, endHeartbeats, HEARTBEAT_RANGE, type HeartbeatEvent, type PresenceState } from '../../index';
+import { DEFAULT_PRESENCE_TIMEOUT, endHeartbeats, HEARTBEAT_RANGE, type HeartbeatEvent, type PresenceError, type PresenceState } from '../../index';
+import { CommandFailedError, oneLine } from '../errors';
 import { clock } from '../format';
-import { invocation, untilAborted } from '../invocation';
+import { invocation, shortReason, untilAborted } from '../invocation';
 import type { CliIo } from '../io';
 import { jsonObject, nameList, seconds, wholeNumber } from '../parse';
 
 /**
- * How long Ctrl-C waits for the leave to be answered before exiting anyway, in ms.
+ * How long Ctrl-C waits for the leave to be answered before giving up (exit 1), in ms.
  *
  * @example
  * ```ts
@@ -25,8 +26,11 @@ interface HeartbeatOptions {
 
 /**
  * `rx-presence heartbeat [channels…] [--groups …] [--state JSON] [--heartbeat N] [--interval N]`:
- * stays present (a `heartbeat$`) until Ctrl-C, then announces leave and exits 0. `--state` is
- * one object, held on every channel and group given.
+ * stays present (a `heartbeat$`) until Ctrl-C, then announces leave and exits 0 once the leave
+ * is answered. A leave that failed (after its retries) or was not answered within
+ * {@link LEAVE_WAIT_MS} is exit 1 with its reason: the service keeps us present until the
+ * presence timeout, which whoever runs this should know. `--state` is one object, held on every
+ * channel and group given.
  *
  * @example
  * ```ts
@@ -46,7 +50,13 @@ export function heartbeatCommand(io: CliIo): Command {
     .option('--heartbeat <seconds>', `presence timeout, ${HEARTBEAT_RANGE.min} to ${HEARTBEAT_RANGE.max} (default ${DEFAULT_PRESENCE_TIMEOUT})`, wholeNumber(HEARTBEAT_RANGE.min, HEARTBEAT_RANGE.max))
     .option('--interval <seconds>', 'seconds between heartbeats (default: heartbeat / 2 - 1)', seconds(0))
     .action(async (channels: string[], options: HeartbeatOptions, command: Command) => {
-      const { presence, settings, out } = invocation(command, io);
+      // The outcome of the last leave: `undefined` until one is answered or has failed.
+      let leave: { readonly error: unknown } | undefined;
+      let lastRetry: PresenceError | undefined;
+      const { presence, settings, out } = invocation(command, io, {
+        onLeave: (error) => (leave = { error }),
+        onRetry: (error) => (lastRetry = error),
+      });
       const channelGroups = options.groups ?? [];
       const names = [...channels, ...channelGroups];
       // The protocol keys heartbeat state by channel; one object for all is what a terminal user means.
@@ -82,6 +92,13 @@ export function heartbeatCommand(io: CliIo): Command {
         // Ends the loop the way Ctrl-C should: the leave goes out and is waited for (bounded).
         await endHeartbeats(presence.context, LEAVE_WAIT_MS);
         subscription?.unsubscribe();
+      }
+      if (leave === undefined) {
+        const last = lastRetry === undefined ? '' : ` (last try: ${shortReason(lastRetry)})`;
+        throw new CommandFailedError(`leave not answered within ${LEAVE_WAIT_MS / 1000} s${last}; still present on ${names.join(', ')} until the presence timeout (${heartbeat} s)`);
+      }
+      if (leave.error !== undefined) {
+        throw new CommandFailedError(`leave failed: ${oneLine(leave.error)}; still present on ${names.join(', ')} until the presence timeout (${heartbeat} s)`, { cause: leave.error });
       }
       out.result({ type: 'left', uuid: settings.userId, channels, channelGroups, timestamp: Date.now() }, () => `${clock(Date.now())} left ${names.join(', ')}`);
     });
