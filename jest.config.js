@@ -9,7 +9,7 @@ module.exports = {
   // Examples and docs import the package by name, as users do.
   moduleNameMapper: {
     '^rx-presence$': '<rootDir>/lib/index.ts',
-    '^rx-presence/(emulator|testing|node)$': '<rootDir>/lib/$1/index.ts',
+    '^rx-presence/(emulator|testing|node|browser)$': '<rootDir>/lib/$1/index.ts',
   },
   testTimeout: 20000,
   // Specs marked `concurrent` mostly wait on the wall clock (faults, examples as child processes):

@@ -33,10 +33,11 @@ export interface OperationContext {
   readonly keysets: KeysetStore;
 }
 
-/** Knobs the streams set on the requests they make: one attempt (they retry themselves), a shorter timeout. */
+/** Knobs the streams set on the requests they make: one attempt (they retry themselves), a shorter timeout, more fetch options. */
 export interface RequestTuning {
   readonly attempts?: number;
   readonly timeoutMs?: number;
+  readonly init?: PresenceRequest['init'];
 }
 
 /**
@@ -61,7 +62,7 @@ export function callOperation<W, A, M = undefined>(
 }
 
 /** The part of a request an operation prepares; `meta` carries what its mapping needs. */
-type Prepared<M> = Pick<PresenceRequest, 'path' | 'query' | 'timeoutMs' | 'attempts'> & { readonly meta?: M };
+type Prepared<M> = Pick<PresenceRequest, 'path' | 'query' | 'timeoutMs' | 'attempts' | 'init'> & { readonly meta?: M };
 
 /**
  * {@link callOperation} for a call on channels and groups (at least one of them): `prepare` gets

@@ -32,7 +32,7 @@ import type { PresenceRequest, Transport } from './types';
  */
 export type FetchLike = (
   url: string,
-  init: { signal: AbortSignal; headers: Record<string, string> },
+  init: { signal: AbortSignal; headers: Record<string, string>; keepalive?: boolean },
 ) => Promise<{
   /** The HTTP status code. */
   status: number;
@@ -231,7 +231,7 @@ export function createFetchTransport(options: FetchTransportOptions): Transport 
     }, timeoutMs);
     let response: ReturnType<FetchLike>;
     try {
-      response = fetchImpl(url, { signal: controller.signal as unknown as AbortSignal, headers });
+      response = fetchImpl(url, { ...request.init, signal: controller.signal as unknown as AbortSignal, headers });
     } catch (error) {
       // A fetch that throws instead of rejecting fails the same way.
       response = Promise.reject(error);

@@ -50,6 +50,11 @@ export interface PresenceRequest {
   readonly timeoutMs?: number;
   /** Overrides the transport's attempt count (1 = no retry); streams retry on their own. */
   readonly attempts?: number;
+  /**
+   * More `fetch` options: `{ keepalive: true }` lets the request outlive the page (the leave that
+   * `leaveOnPageHide` sends as the page goes away).
+   */
+  readonly init?: { readonly keepalive?: boolean };
 }
 
 /**

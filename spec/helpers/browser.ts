@@ -23,7 +23,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium as playwright, type Browser, type Page } from 'playwright-core';
+import { chromium as playwright, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureBuilt, ROOT } from './package';
 
 /** Where Debian's `chromium` package puts the browser; `CHROMIUM_PATH` overrides it. */
@@ -65,9 +65,17 @@ export function browserSuite(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
-/** Chromium with a fresh profile (playwright makes a temporary user-data-dir per launch). */
-export function launchChromium(): Promise<Browser> {
-  return playwright.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+/**
+ * Chromium with a fresh profile (playwright makes a temporary user-data-dir per launch).
+ * `backForwardCache` keeps the cache on (playwright turns it off by default).
+ */
+export function launchChromium(options: { readonly backForwardCache?: boolean } = {}): Promise<Browser> {
+  return playwright.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    ...(options.backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
+  });
 }
 
 /**
@@ -100,18 +108,23 @@ export interface ServedPage {
   close(): Promise<void>;
 }
 
-export async function servePage(script: string, title = 'rx-presence browser spec'): Promise<ServedPage> {
+/**
+ * Serves `script` as a page. `cacheable` sends `Cache-Control: no-cache` instead of `no-store`:
+ * a `no-store` page never enters the back/forward cache.
+ */
+export async function servePage(script: string, title = 'rx-presence browser spec', options: { readonly cacheable?: boolean } = {}): Promise<ServedPage> {
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script></head><body></body></html>`;
   const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
     const [type, body] =
-      req.url === '/' ? ['text/html; charset=utf-8', html]
+      path === '/' ? ['text/html; charset=utf-8', html]
       : req.url === '/page.js' ? ['text/javascript; charset=utf-8', script]
       : [undefined, undefined];
     if (body === undefined) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' }).end(body);
+    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': options.cacheable ? 'no-cache' : 'no-store' }).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -138,7 +151,11 @@ export interface PageProblems {
 
 /** Opens `url` in a new page (new context, so nothing is shared between specs) and waits for the page script to load. */
 export async function openPage(browser: Browser, url: string): Promise<{ page: Page; problems: PageProblems }> {
-  const context = await browser.newContext();
+  return openTab(await browser.newContext(), url);
+}
+
+/** Opens `url` in a new tab of `context` (tabs of one context share an origin's locks and channels). */
+export async function openTab(context: BrowserContext, url: string): Promise<{ page: Page; problems: PageProblems }> {
   const page = await context.newPage();
   const problems: PageProblems = { pageErrors: [], consoleErrors: [], failedRequests: [], errorResponses: [] };
   page.on('response', (response) => (response.status() >= 400 ? problems.errorResponses.push({ url: response.url(), status: response.status() }) : undefined));
