@@ -75,7 +75,7 @@ browserSuite('leaveOnPageHide in Chromium', () => {
     expect(await leaveAfter(w, key, 'closer', closed)).toBeLessThan(1_000);
     expect(await occupants(w.emulator, key)).toEqual([]);
     await page.context().close();
-  });
+  }, 60_000);
 
   it.concurrent('a page navigating to another site leaves within 1 s', async () => {
     const w = await setUp();
@@ -88,7 +88,7 @@ browserSuite('leaveOnPageHide in Chromium', () => {
     expect(await leaveAfter(w, key, 'navigator', away)).toBeLessThan(1_000);
     expect(await occupants(w.emulator, key)).toEqual([]);
     await page.context().close();
-  });
+  }, 60_000);
 
   it.concurrent('a page restored from the back/forward cache is present again within 1 s', async () => {
     const w = await setUp();
@@ -109,5 +109,5 @@ browserSuite('leaveOnPageHide in Chromium', () => {
     expect(join.at - back).toBeLessThan(1_000);
     expect(await occupants(w.emulator, key)).toEqual(['returner']);
     await page.context().close();
-  });
+  }, 60_000);
 });
