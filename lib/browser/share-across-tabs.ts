@@ -96,7 +96,15 @@ export function shareAcrossTabs(client: BrowserClient, options: ShareAcrossTabsO
   return shareTabs(client.context, browserEnvironment(), options);
 }
 
-/** {@link shareAcrossTabs} with the page's APIs given (the specs give fakes). */
+/**
+ * {@link shareAcrossTabs} with the page's APIs given (the specs give fakes).
+ *
+ * @example
+ * ```ts
+ * const sharing = shareTabs(presence.context, browserEnvironment(), { pauseHiddenPolls: false });
+ * sharing.unsubscribe(); // this tab runs its own loops again
+ * ```
+ */
 export function shareTabs(context: PresenceContext, environment: PageEnvironment, options: ShareAcrossTabsOptions = {}): Subscription {
   const control = pageControl(context, environment);
   control.use();
