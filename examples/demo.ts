@@ -19,13 +19,14 @@
  *   2. the simulated users: `heartbeat$` to be present, unsubscribe to leave, `setState`, and a
  *      raw `announceHeartbeat` loop for the one that crashes;
  *   3. the screenplay: who does what, when;
- *   4. the watcher: `presenceEvents$` folded into a roster per channel;
+ *   4. the watcher: `presenceEvents$` for the log, `roster$` for who is here (sharing one poll),
+ *      `status$` for the connection;
  *   5. the screen: a redrawn dashboard on a terminal, plain lines when piped;
  *   6. main: wiring, the end, Ctrl-C.
  */
 import { parseArgs } from 'node:util';
-import { debounceTime, exhaustMap, firstValueFrom, race, Subject, Subscription, timer } from 'rxjs';
-import { endHeartbeats, Keyset, Presence, StateInfo, type PresenceEvent, type PresenceState } from 'rx-presence';
+import { exhaustMap, firstValueFrom, race, Subject, Subscription, timer } from 'rxjs';
+import { endHeartbeats, Keyset, Presence, StateInfo, type PresenceState, type Roster } from 'rx-presence';
 import { startEmulator, type Emulator, type EmulatorPresenceEvent } from 'rx-presence/emulator';
 
 // ─── 1. Settings ─────────────────────────────────────────────────────────────────────────────
@@ -234,33 +235,22 @@ function screenplay({ alice, bob, carol, dave, eve }: Cast): readonly [at: numbe
 
 // ─── 4. The watcher ──────────────────────────────────────────────────────────────────────────
 
-/** Who is on each channel, as the watcher knows it: uuid → state, in arrival order. */
-type Roster = Map<string, Map<string, unknown>>;
-
-/** Folds one presence event into the roster. */
-function applyEvent(roster: Roster, event: PresenceEvent): void {
-  const occupants = roster.get(event.channel) ?? new Map<string, unknown>();
-  roster.set(event.channel, occupants);
-  if (event.action === 'leave') occupants.delete(event.uuid);
-  else occupants.set(event.uuid, event.state);
-}
-
 /**
- * What any client can know: `presenceEvents$` polls here-now and diffs the snapshots into join,
- * leave and state-change events. Each event goes to the log and into the roster; one poll's
- * events arrive together, and the roster is shown once after them.
+ * What any client can know. `presenceEvents$` polls here-now and diffs the snapshots into join,
+ * leave and state-change events, for the log; `roster$` with the same options shares that poll and
+ * gives who is here now, once per change, for the roster; `status$` says when the watcher cannot
+ * reach the service (and the roster is stale).
  */
-function watch(watcher: Presence, roster: Roster, screen: Screen): Subscription {
-  const polled$ = new Subject<void>();
-  const subscription = polled$.pipe(debounceTime(50)).subscribe(() => screen.showRoster());
+function watch(watcher: Presence, screen: Screen): Subscription {
+  const options = { channels: CHANNELS, interval: WATCH_INTERVAL_S, stateInfo: StateInfo.all };
+  const subscription = watcher.presenceEvents$(options).subscribe({
+    next: (event) => screen.line('watcher', eventText(event.action, event.channel, event.uuid, event.occupancy, event.state), event.timestamp),
+    error: (error: Error) => screen.line('watcher', `stopped: ${error.message}`),
+  });
+  subscription.add(watcher.roster$(options).subscribe({ next: (roster) => screen.showRoster(roster), error: () => undefined }));
   subscription.add(
-    watcher.presenceEvents$({ channels: CHANNELS, interval: WATCH_INTERVAL_S, stateInfo: StateInfo.all }).subscribe({
-      next: (event) => {
-        applyEvent(roster, event);
-        screen.line('watcher', eventText(event.action, event.channel, event.uuid, event.occupancy, event.state), event.timestamp);
-        polled$.next();
-      },
-      error: (error: Error) => screen.line('watcher', `stopped: ${error.message}`),
+    watcher.status$.subscribe((streams) => {
+      for (const s of streams) if (s.state === 'retrying' || s.state === 'failed') screen.line('watcher', `${s.stream} ${s.state} (attempt ${s.attempt}): ${s.error?.message ?? ''}`);
     }),
   );
   return subscription;
@@ -298,11 +288,11 @@ const eventText = (action: string, channel: string, uuid: string, occupancy: num
 class Screen {
   private readonly log: string[] = [];
   private readonly started = Date.now();
+  private roster: Roster | undefined;
 
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly header: readonly string[],
-    private readonly roster: Roster,
     private readonly durationS: number,
   ) {
     if (!this.live) for (const line of header) out.write(`${line}\n`);
@@ -320,13 +310,19 @@ class Screen {
     else this.out.write(`${entry}\n`);
   }
 
-  /** After a poll: redrawn on a terminal, one line per channel otherwise. */
-  showRoster(): void {
+  /** Each channel's members as `[uuid, state]`, in order of arrival. */
+  private occupants(channel: string): Array<[string, unknown]> {
+    return [...(this.roster?.channels.get(channel)?.members.values() ?? [])].map((m) => [m.uuid, m.state]);
+  }
+
+  /** A new roster (`roster$` emits once per change): redrawn on a terminal, one line per channel otherwise. */
+  showRoster(roster: Roster): void {
+    this.roster = roster;
     if (this.live) return this.draw();
     for (const channel of CHANNELS) {
-      const occupants = [...(this.roster.get(channel) ?? new Map<string, unknown>())];
+      const occupants = this.occupants(channel);
       const who = occupants.map(([uuid, state]) => `${uuid}${stateText(state) ? ` ${stateText(state)}` : ''}`).join(', ');
-      this.line('watcher', `  ${channel}: ${occupants.length} here${who ? ` (${who})` : ''}`);
+      this.line('watcher', `  ${channel}: ${occupants.length} here${who ? ` (${who})` : ''}${roster.stale ? ' (stale: reconnecting)' : ''}`);
     }
   }
 
@@ -337,9 +333,9 @@ class Screen {
     const top = [
       ...this.header,
       '',
-      `Who is here, as the watcher sees it (${elapsed} s of ${this.durationS} s):`,
+      `Who is here, as the watcher's roster$ sees it (${elapsed} s of ${this.durationS} s)${this.roster?.stale ? ', stale: reconnecting' : ''}:`,
       ...CHANNELS.flatMap((channel) => {
-        const occupants = [...(this.roster.get(channel) ?? new Map<string, unknown>())];
+        const occupants = this.occupants(channel);
         return [`  ${channel}  ${occupants.length} here`, ...occupants.map(([uuid, state]) => `      ${uuid.padEnd(6)} ${stateText(state)}`.trimEnd())];
       }),
       '',
@@ -375,12 +371,11 @@ async function main(): Promise<number> {
   // One client per user, as if each ran on their own device; all on the same keyset.
   const clientFor = (userId: string) => new Presence({ defaultKeyset: new Keyset({ subscribeKey, publishKey, userId }), origin });
 
-  const roster: Roster = new Map();
-  const screen = new Screen(process.stdout, headerLines(settings, origin, emulator !== undefined), roster, durationS);
+  const screen = new Screen(process.stdout, headerLines(settings, origin, emulator !== undefined), durationS);
   const serverCounts = emulator && showServerEvents(emulator, subscribeKey, screen);
 
   // Everything that stops when time is up: the watcher, the screenplay, the redraw ticker.
-  const show = watch(clientFor('watcher'), roster, screen);
+  const show = watch(clientFor('watcher'), screen);
   if (screen.live) show.add(timer(0, 1000).subscribe(() => screen.draw()));
   const narrate: Narrate = (text) => screen.line('script', text);
   const cast: Cast = {
@@ -425,7 +420,7 @@ function headerLines({ durationS, heartbeatS, intervalS, subscribeKey }: Setting
       : `Service at ${origin}, sub-key ${subscribeKey}: its own events are not visible from here.`,
     `Users heartbeat every ${every} s with a ${heartbeatS} s presence timeout. The log has ${inProcess ? 'three' : 'two'} voices:`,
     '  script    what a simulated user does (subscribe heartbeat$, unsubscribe, setState, crash)',
-    `  watcher   what presenceEvents$ reports, polling here-now every ${WATCH_INTERVAL_S} s: the view any client gets`,
+    `  watcher   what presenceEvents$ reports, polling here-now every ${WATCH_INTERVAL_S} s, and who is here (roster$, the same poll): the view any client gets`,
     ...(inProcess ? ['  emulator  the exact events inside the server (emulator.events$): join, leave, timeout, state-change'] : []),
     'Polling cannot tell a leave from a timeout: the watcher reports both as "leave"; only the server knows "timeout".',
   ];

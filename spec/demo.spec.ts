@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
+/** `npm run demo` is `tsx examples/demo.ts`: the same loader, in the one process (no npx, no tsx CLI wrapper). */
+const DEMO = ['--require', require.resolve('tsx/cjs'), 'examples/demo.ts'];
 
 interface DemoRun {
   readonly code: number | null;
@@ -34,8 +36,9 @@ const voice = (stdout: string, name: string) =>
     .map((line) => line.slice(10 + name.length).trim());
 
 describe('npm run demo', () => {
-  it('short mode shows joins, state changes, leaves and a timeout, and exits 0 by itself', async () => {
-    const result = await runDemo('npx', ['tsx', 'examples/demo.ts', '--short']);
+  // Concurrent: each runs its own demo process with its own emulator, and both mostly wait on the clock.
+  it.concurrent('short mode shows joins, state changes, leaves and a timeout, and exits 0 by itself', async () => {
+    const result = await runDemo(process.execPath, [...DEMO, '--short']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.ms).toBeLessThan(30_000);
     // Plain append-only lines: no terminal redraw when stdout is not a TTY.
@@ -67,15 +70,19 @@ describe('npm run demo', () => {
         expect.stringMatching(/^lobby: \d here \(/),
       ]),
     );
+    // The roster lines come from roster$ (sharing presenceEvents$'s poll): the last one shows eve
+    // with her state and no carol (timed out) or bob (left).
+    expect(result.stdout).toContain('who is here (roster$, the same poll)');
+    expect(watcher.filter((line) => line.startsWith('lobby:')).at(-1)).toBe('lobby: 2 here (alice {"mood":"busy"}, eve {"mood":"new here"})');
 
     const script = voice(result.stdout, 'script');
     expect(script).toEqual(expect.arrayContaining(['carol crashes: heartbeats stop, no leave; expect a timeout within 3 s', 'time is up: everyone still present leaves']));
   }, 40_000);
 
-  it('Ctrl-C makes everyone still present leave, then exits 0', async () => {
+  it.concurrent('Ctrl-C makes everyone still present leave, then exits 0', async () => {
     let interrupted = false;
-    // tsx itself rather than npx: npm re-raises a SIGINT on itself, hiding the demo's exit code.
-    const result = await runDemo(join(ROOT, 'node_modules', '.bin', 'tsx'), ['examples/demo.ts', '--duration', '20'], (stdout, pid) => {
+    // node itself rather than npx: npm re-raises a SIGINT on itself, hiding the demo's exit code.
+    const result = await runDemo(process.execPath, [...DEMO, '--duration', '20'], (stdout, pid) => {
       if (!interrupted && /emulator +join +games +dave/.test(stdout)) {
         interrupted = true;
         process.kill(pid, 'SIGINT');

@@ -44,6 +44,10 @@ const expected: Record<string, RegExp[]> = {
     /^state-change: alice on lobby \{"mood":"busy"\} \(1 here\)$/m,
     /^leave: alice on lobby \{"mood":"busy"\} \(0 here\)$/m,
   ],
+  roster: [
+    /^events: connecting\noccupancy: 0\nalice present: false\nbob's state: undefined\noccupancy: 1\nalice present: true\noccupancy: 2\noccupancy: 3\nbob's state: \{"name":"Bob"\}$/m,
+    /^alice: alice:phone, alice:laptop\nbob: bob\nmembers: Alice, Alice, Bob\noccupancy: 2\noccupancy: 1\nalice present: false\noccupancy: 0\nbob's state: undefined$/m,
+  ],
   'error-handling': [/^validation: heartbeat: heartbeat must be an integer from 1 to 320 seconds, got 500$/m, /^network: offline/m],
 };
 

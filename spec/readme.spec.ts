@@ -85,6 +85,7 @@ describe('README: the CLI section, run as written', () => {
       expect(run.stdout).toMatch(/^watching lobby \(real-time events\); Ctrl-C to stop$/m);
       expect(run.stdout).toMatch(/ {2}join {10}lobby {2}alice {2}1 here/);
       expect(run.stdout).toMatch(/ {2}leave {9}lobby {2}alice {2}0 here/);
+      expect(run.stdout).toMatch(/ {2}here now {6}lobby {2}alice \(1\)$/m);
     } finally {
       rmSync(bin, { recursive: true, force: true });
       await emulator.close();

@@ -27,8 +27,9 @@ export class Output {
     for (const line of typeof lines === 'string' ? [lines] : lines) this.io.stdout.write(`${line}\n`);
   }
 
-  /** A remark for people ("Ctrl-C to leave"); left out of `--json` output, which is data only. */
-  note(line: string): void {
-    if (!this.json) this.io.stdout.write(`${line}\n`);
+  /** A remark for people ("Ctrl-C to leave"), or several; left out of `--json` output, which is data only. */
+  note(lines: string | readonly string[]): void {
+    if (this.json) return;
+    for (const line of typeof lines === 'string' ? [lines] : lines) this.io.stdout.write(`${line}\n`);
   }
 }

@@ -9,8 +9,8 @@ import {
   merge,
   type Observable,
   type OperatorFunction,
-  scan,
   shareReplay,
+  tap,
 } from 'rxjs';
 import { validationError, type PresenceError } from '../errors';
 import { StateInfo } from '../operations/here-now';
@@ -126,12 +126,6 @@ export interface Roster<S = unknown> {
 /** What the fold takes: a change, or the health of the stream below. */
 type Input<S> = { readonly event: PresenceEvent<S> } | { readonly status: StreamStatus | undefined };
 
-/** The fold's state: the roster, and whether the stream below has answered (or failed) yet. */
-interface Folded<S> {
-  readonly roster: Roster<S>;
-  readonly ready: boolean;
-}
-
 const functionIds = new WeakMap<object, number>();
 let nextFunctionId = 0;
 /** A number per codec or `userOf` object, so that identical queries share one roster. */
@@ -218,13 +212,13 @@ function build<S>(context: PresenceContext, options: RosterOptions<S>, channels:
     );
     // Subscribed after the events: by then the stream below has said which board entry is its.
     const health$ = board.all$.pipe(map((all): Input<S> => ({ status: all.find((status) => status.id === statusId) })));
-    const initial: Folded<S> = { ready: false, roster: { channels: new Map(channels.map((name) => [name, emptyChannel<S>(name)])), stale: false } };
+    const draft = new RosterDraft<S>(channels, userOf);
     return merge(events$, health$).pipe(
-      scan((folded: Folded<S>, input: Input<S>) => ('event' in input ? applyEvent(folded, input.event, userOf) : applyStatus(folded, input.status)), initial),
-      filter((folded) => folded.ready),
-      map((folded) => folded.roster),
+      tap((input) => draft.apply(input)),
+      filter(() => draft.ready),
       // One snapshot per answer: the events of one poll or long-poll come in one burst.
       debounceTime(0),
+      map(() => draft.snapshot()),
       // Once per change: a confirmation alone (a poll that changed nothing) is not one, nor is
       // the same failure again.
       distinctUntilChanged((a, b) => a.channels === b.channels && a.stale === b.stale && a.error?.message === b.error?.message),
@@ -232,48 +226,80 @@ function build<S>(context: PresenceContext, options: RosterOptions<S>, channels:
   });
 }
 
-function emptyChannel<S>(channel: string): RosterChannel<S> {
-  return { channel, occupancy: 0, members: new Map(), users: new Map() };
-}
+/**
+ * The roster being built: changes are applied to mutable maps and the immutable {@link Roster}
+ * is made once per burst, copying only the channels that changed (and keeping every member
+ * object that did not), so that a seed of n occupants costs O(n), not O(n²).
+ */
+class RosterDraft<S> {
+  readonly #members = new Map<string, Map<string, RosterMember<S>>>();
+  readonly #changed = new Set<string>();
+  readonly #userOf: UserOf<S> | undefined;
+  #health: Pick<Roster<S>, 'stale' | 'error' | 'confirmedAt'> = { stale: false };
+  #last: Roster<S>;
+  /** The stream below has answered, or failed: there is something to show. */
+  ready = false;
 
-/** The health of the stream below: `stale` while its last refresh failed; ready once it answered or failed. */
-function applyStatus<S>(folded: Folded<S>, status: StreamStatus | undefined): Folded<S> {
-  if (status === undefined || status.state === 'connecting') return folded;
-  const stale = status.state !== 'live';
-  const { roster } = folded;
-  return {
-    ready: true,
-    roster: {
-      channels: roster.channels,
+  constructor(channels: readonly string[], userOf: UserOf<S> | undefined) {
+    this.#userOf = userOf;
+    for (const channel of channels) this.#members.set(channel, new Map());
+    this.#last = { channels: new Map(channels.map((name) => [name, emptyChannel<S>(name)])), stale: false };
+  }
+
+  apply(input: Input<S>): void {
+    if ('event' in input) this.#applyEvent(input.event);
+    else this.#applyStatus(input.status);
+  }
+
+  /** The roster now: the last one when nothing changed but the confirmation time. */
+  snapshot(): Roster<S> {
+    let channels = this.#last.channels;
+    if (this.#changed.size > 0) {
+      const next = new Map(channels);
+      for (const channel of this.#changed) {
+        const members = new Map(this.#members.get(channel));
+        next.set(channel, { channel, occupancy: members.size, members, users: usersOf(members, this.#userOf) });
+      }
+      this.#changed.clear();
+      channels = next;
+    }
+    return (this.#last = { channels, ...this.#health });
+  }
+
+  /** The health of the stream below: `stale` while its last refresh failed. */
+  #applyStatus(status: StreamStatus | undefined): void {
+    if (status === undefined || status.state === 'connecting') return;
+    this.ready = true;
+    const stale = status.state !== 'live';
+    this.#health = {
       stale,
       ...(stale && status.error !== undefined ? { error: status.error } : {}),
       ...(status.lastSuccess === undefined ? {} : { confirmedAt: status.lastSuccess }),
-    },
-  };
+    };
+  }
+
+  #applyEvent(event: PresenceEvent<S>): void {
+    let members = this.#members.get(event.channel);
+    if (members === undefined) this.#members.set(event.channel, (members = new Map()));
+    if (event.action === 'leave' || event.action === 'timeout') {
+      if (!members.delete(event.uuid)) return;
+    } else {
+      const since = members.get(event.uuid)?.since ?? event.timestamp;
+      members.set(
+        event.uuid,
+        event.action === 'state-invalid'
+          ? { uuid: event.uuid, invalid: { state: event.state, issues: event.issues }, since }
+          : event.state === undefined
+            ? { uuid: event.uuid, since }
+            : { uuid: event.uuid, state: event.state, since },
+      );
+    }
+    this.#changed.add(event.channel);
+  }
 }
 
-/** One change applied: a new roster sharing every channel it did not touch. */
-function applyEvent<S>(folded: Folded<S>, event: PresenceEvent<S>, userOf: UserOf<S> | undefined): Folded<S> {
-  const { roster } = folded;
-  const before = roster.channels.get(event.channel) ?? emptyChannel<S>(event.channel);
-  const members = new Map(before.members);
-  if (event.action === 'leave' || event.action === 'timeout') {
-    if (!members.delete(event.uuid)) return folded;
-  } else {
-    const was = members.get(event.uuid);
-    const since = was?.since ?? event.timestamp;
-    members.set(
-      event.uuid,
-      event.action === 'state-invalid'
-        ? { uuid: event.uuid, invalid: { state: event.state, issues: event.issues }, since }
-        : event.state === undefined
-          ? { uuid: event.uuid, since }
-          : { uuid: event.uuid, state: event.state, since },
-    );
-  }
-  const channels = new Map(roster.channels);
-  channels.set(event.channel, { channel: event.channel, occupancy: members.size, members, users: usersOf(members, userOf) });
-  return { ready: folded.ready, roster: { ...roster, channels } };
+function emptyChannel<S>(channel: string): RosterChannel<S> {
+  return { channel, occupancy: 0, members: new Map(), users: new Map() };
 }
 
 /** The members grouped into users, in order of arrival. */

@@ -74,6 +74,9 @@ export interface StreamStatus {
   readonly lastSuccess?: number;
 }
 
+/** How many failed streams that have ended the board keeps showing. */
+const MAX_ENDED_FAILURES = 16;
+
 /** The operation a stream's requests make, for errors that are not a `PresenceError` yet. */
 const OPERATIONS: Record<StreamKind, PresenceOperation> = { heartbeat: 'heartbeat', poll: 'hereNow', events: 'subscribe' };
 
@@ -87,12 +90,15 @@ type Report = { readonly ok: true } | { readonly ok: false; readonly error: unkn
  */
 export class StatusBoard {
   readonly #streams = new Map<string, StreamStatus>();
+  // Ids of failed streams that have ended, oldest first.
+  readonly #ended = new Set<string>();
   readonly #all = new BehaviorSubject<readonly StreamStatus[]>([]);
   /** Every stream's status, on each change; the current ones at once to a late subscriber. */
   readonly all$: Observable<readonly StreamStatus[]> = this.#all.asObservable();
 
-  /** A stream starts (or its covered channels change): `connecting` until it reports. */
+  /** A stream starts: `connecting` until it reports. */
   open(id: string, stream: StreamKind, scope: Claim): void {
+    this.#ended.delete(id);
     this.#set({ id, stream, channels: [...scope.channels], channelGroups: [...scope.channelGroups], state: 'connecting', attempt: 0 });
   }
 
@@ -110,10 +116,26 @@ export class StatusBoard {
     this.#set({ ...before, ...covered, state, attempt: report.attempt ?? (state === 'failed' ? before.attempt : before.attempt + 1), error });
   }
 
-  /** A stream ended: it leaves the board, unless it failed (then it stays to say why). */
+  /**
+   * A stream ended: it leaves the board, unless it failed (then it stays to say why, until a
+   * stream of the same id starts; of the failed ones that ended, the oldest go beyond
+   * {@link MAX_ENDED_FAILURES}, so that an app retrying a failing `events$` forever cannot grow it).
+   */
   close(id: string): void {
-    if (this.#streams.get(id)?.state === 'failed') return;
-    if (this.#streams.delete(id)) this.#publish();
+    const status = this.#streams.get(id);
+    if (status === undefined) return;
+    if (status.state !== 'failed') {
+      this.#streams.delete(id);
+      return this.#publish();
+    }
+    this.#ended.delete(id);
+    this.#ended.add(id);
+    for (const old of this.#ended) {
+      if (this.#ended.size <= MAX_ENDED_FAILURES) return;
+      this.#ended.delete(old);
+      this.#streams.delete(old);
+      this.#publish();
+    }
   }
 
   /** The status of one stream now, if it is on the board. */

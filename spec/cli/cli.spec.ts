@@ -286,14 +286,44 @@ describe('watch', () => {
     const key = randomKey();
     await firstValueFrom(client(key, 'alice').announceHeartbeat({ channels: ['lobby'], state: { lobby: { mood: 'ok' } } }));
     const join = /^\d\d:\d\d:\d\d {2}join {10}lobby {2}alice {2}1 here {2}\{"mood":"ok"\}$/;
-    const live = await cliUntil(key, ['watch', 'lobby'], (out) => out.includes('join'));
+    const hereNow = /^\d\d:\d\d:\d\d {2}here now {6}lobby {2}alice \(1\)$/;
+    const live = await cliUntil(key, ['watch', 'lobby'], (out) => out.includes('here now'));
     expect(live.code).toBe(0);
-    expect(live.lines).toEqual(['watching lobby (real-time events); Ctrl-C to stop', expect.stringMatching(join)]);
-    const polled = await cliUntil(key, ['watch', 'lobby', '--poll'], (out) => out.includes('join'));
-    expect(polled.lines).toEqual(['watching lobby every 5 s (polling); Ctrl-C to stop', expect.stringMatching(join)]);
-    // The whole keyset can only be polled.
+    expect(live.lines).toEqual(['watching lobby (real-time events); Ctrl-C to stop', expect.stringMatching(join), expect.stringMatching(hereNow)]);
+    const polled = await cliUntil(key, ['watch', 'lobby', '--poll'], (out) => out.includes('here now'));
+    expect(polled.lines).toEqual(['watching lobby every 5 s (polling); Ctrl-C to stop', expect.stringMatching(join), expect.stringMatching(hereNow)]);
+    // The whole keyset can only be polled, and has no roster (a roster is per channel).
     const everything = await cliUntil(key, ['watch'], (out) => out.includes('join'));
     expect(everything.lines).toEqual(['watching every channel every 5 s (polling); Ctrl-C to stop', expect.stringMatching(join)]);
+  });
+
+  it.concurrent('says who is there after each change: a here-now line per changed channel', async () => {
+    const key = randomKey();
+    const alice = client(key, 'alice');
+    const bob = client(key, 'bob');
+    await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+    const controller = new AbortController();
+    let step = 0;
+    const result = await cli(key, ['watch', 'lobby', 'games'], {
+      signal: controller.signal,
+      onStdout: (out) => {
+        const notes = out.split('\n').filter((line) => line.includes('here now')).length;
+        if (step === 0 && notes === 2) {
+          step = 1;
+          void firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
+        } else if (step === 1 && notes === 3) {
+          step = 2;
+          void firstValueFrom(alice.announceLeave({ channels: ['lobby'] }));
+        } else if (step === 2 && notes === 4) controller.abort();
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.lines.filter((line) => line.includes('here now')).map((line) => line.slice(10))).toEqual([
+      'here now      lobby  alice (1)',
+      'here now      games  nobody',
+      'here now      lobby  alice, bob (2)',
+      'here now      lobby  bob (1)',
+    ]);
   });
 
   it('fails fast on an unreachable origin instead of silently skipping polls', async () => {

@@ -82,6 +82,36 @@ describe('roster$ (poll)', () => {
     });
   });
 
+  it('is dropped when idle: polling stops with the last subscriber, and a later one starts afresh', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const answers = [lobby('alice'), lobby('bob')];
+      const fake = fakeContext({ hereNow: (_r, call) => cold('-(a|)', { a: answers[Math.min(call, 1)] }) });
+      const first = roster$(fake.context, { channels: ['lobby'], interval: 10 }).subscribe();
+      ts.schedule(() => first.unsubscribe(), 5000);
+      // Not alice replayed from the dropped roster: a new poll, a new roster.
+      expectObservable(briefly(roster$(fake.context, { channels: ['lobby'], interval: 10 })), '30s ^ 5s !').toBe('30s -a', { a: ['bob'] });
+      ts.flush();
+      expect(fake.of('hereNow').map((r) => r.at)).toEqual([0, 30000]);
+    });
+  });
+
+  it('keeps the objects of what did not change, and makes one snapshot of a large seed', () => {
+    ts.run(({ cold }) => {
+      // Under the page size (1,000), so one request answers it.
+      const many = Array.from({ length: 999 }, (_, i) => `u${i}`);
+      const answers = [lobby(...many), lobby(...many, 'late')];
+      const fake = fakeContext({ hereNow: (_r, call) => cold('-(a|)', { a: answers[Math.min(call, 1)] }) });
+      const seen: Roster[] = [];
+      const sub = roster$(fake.context, { channels: ['lobby'], interval: 10 }).subscribe((r) => seen.push(r));
+      ts.schedule(() => sub.unsubscribe(), 15_000);
+      ts.flush();
+      expect(seen).toHaveLength(2);
+      expect(seen[0].channels.get('lobby')?.occupancy).toBe(999);
+      expect(seen[1].channels.get('lobby')?.occupancy).toBe(1000);
+      expect(seen[1].channels.get('lobby')?.members.get('u7')).toBe(seen[0].channels.get('lobby')?.members.get('u7'));
+    });
+  });
+
   it('marks a failed poll stale without dropping anyone, and recovers', () => {
     ts.run(({ cold, expectObservable }) => {
       const fake = fakeContext({

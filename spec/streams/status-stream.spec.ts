@@ -147,4 +147,17 @@ describe('status$', () => {
       expect(seen[2][1][0].channels).toEqual(['a', 'b']);
     });
   });
+
+  it('keeps at most 16 failed streams that have ended, dropping the oldest', () => {
+    ts.run(({ cold }) => {
+      const fake = fakeContext({ subscribe: () => cold('-#', undefined, forbidden) });
+      for (let i = 0; i < 20; i++) events$(fake.context, { channels: [`room-${i}`] }).subscribe({ error: () => undefined });
+      ts.flush();
+      let now: readonly StreamStatus[] = [];
+      fake.presence.status$.subscribe((all) => (now = all));
+      expect(now).toHaveLength(16);
+      expect(now.map((s) => s.channels[0])).toEqual(Array.from({ length: 16 }, (_, i) => `room-${i + 4}`));
+      expect(now.every((s) => s.state === 'failed')).toBe(true);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { distinctUntilChanged, filter, groupBy, lastValueFrom, map, merge, mergeMap, pairwise, takeUntil, tap, type Observable } from 'rxjs';
-import { MIN_POLL_INTERVAL, StateInfo, type PresenceEvent, type StreamStatus } from '../../index';
+import { distinctUntilChanged, EMPTY, filter, groupBy, ignoreElements, lastValueFrom, map, merge, mergeMap, pairwise, ReplaySubject, share, startWith, takeUntil, tap, type Observable } from 'rxjs';
+import { events$, MIN_POLL_INTERVAL, roster$ as roster$Of, StateInfo, type PresenceContext, type PresenceEvent, type Roster, type StreamStatus, type SubscribeSource } from '../../index';
 import { UsageError } from '../errors';
 import { clock, stateText } from '../format';
 import { commandPath, invocation, once, shortReason } from '../invocation';
@@ -61,6 +61,43 @@ function statusLines(status$: Observable<readonly StreamStatus[]>): Observable<s
   );
 }
 
+/**
+ * The channels of `roster` that changed since `before` (all of them at first), one line each:
+ * `14:03:27  here now       lobby  alice, bob (2)`. A roster shares every channel a change did
+ * not touch, so a changed channel is a different object.
+ *
+ * @example
+ * ```ts
+ * rosterLines(undefined, roster); // ['14:03:27  here now       lobby  alice (1)']
+ * ```
+ */
+export function rosterLines(before: Roster | undefined, roster: Roster): string[] {
+  const lines: string[] = [];
+  for (const [name, channel] of roster.channels) {
+    if (before?.channels.get(name) === channel) continue;
+    const who = channel.occupancy === 0 ? 'nobody' : `${[...channel.members.keys()].join(', ')} (${channel.occupancy})`;
+    lines.push(`${clock(Date.now())}  ${'here now'.padEnd(12)}  ${name}  ${who}`);
+  }
+  return lines;
+}
+
+/**
+ * One real-time stream serving both the event lines and `roster$` (as its subscribe source), so
+ * that watching costs one long-poll, not two. The roster learns the stream's status-board id as
+ * `events$` gives it, whichever subscribes first.
+ */
+function sharedEvents(context: PresenceContext, channels: string[], channelGroups: string[]): { events$: Observable<PresenceEvent>; source: SubscribeSource } {
+  const ids = new ReplaySubject<string>(1);
+  const shared$ = events$(context, { channels, channelGroups }, (id) => ids.next(id)).pipe(share());
+  return {
+    events$: shared$,
+    source: (_context, _options, joined) => {
+      if (joined !== undefined) ids.subscribe(joined);
+      return shared$;
+    },
+  };
+}
+
 interface WatchOptions {
   readonly groups?: string[];
   readonly poll?: boolean;
@@ -74,13 +111,15 @@ interface WatchOptions {
  * polls (`presenceEvents$`), where both arrive as `leave`. Everyone already present arrives first,
  * as a join. Watching every channel of the keyset (no channels, no groups) can only poll. Health
  * changes go to stderr, as the retries of one-shot calls do: `rx-presence: watch: reconnecting
- * (attempt 2): network failure, ECONNREFUSED`, then `reconnected`.
+ * (attempt 2): network failure, ECONNREFUSED`, then `reconnected`. After each change, a `here now`
+ * line per changed channel says who is there (`roster$`; not in `--json`, which is events only).
  *
  * @example
  * ```ts
  * // $ rx-presence --origin http://127.0.0.1:8090 --sub-key demo watch lobby
  * // watching lobby (real-time events); Ctrl-C to stop
  * // 14:03:27  join          lobby  alice  1 here
+ * // 14:03:27  here now      lobby  alice (1)
  * program.addCommand(watchCommand(io));
  * ```
  */
@@ -103,16 +142,29 @@ export function watchCommand(io: CliIo): Command {
       // here-now first makes a wrong origin or key fail at once, with its reason.
       await once(presence.hereNow({ channels, channelGroups, stateInfo: StateInfo.none }), io.signal);
       out.note(`watching ${names.length === 0 ? 'every channel' : names.join(', ')} ${poll ? `every ${interval} s (polling)` : '(real-time events)'}; Ctrl-C to stop`);
-      const events$ = poll
-        ? presence.presenceEvents$({ channels, channelGroups, interval, stateInfo: StateInfo.all })
-        : presence.events$({ channels, channelGroups });
+      // Polling: events and roster share one poll (same keyset, channels, interval, state info).
+      const live = poll ? undefined : sharedEvents(presence.context, channels, channelGroups);
+      const events$ = live?.events$ ?? presence.presenceEvents$({ channels, channelGroups, interval, stateInfo: StateInfo.all });
+      // Who is there, per channel, after each change (the whole keyset has no roster: it is per channel).
+      const rosterNotes$ =
+        out.json || names.length === 0
+          ? EMPTY
+          : (live === undefined
+              ? presence.roster$({ channels, channelGroups, interval, stateInfo: StateInfo.all })
+              : roster$Of(presence.context, { channels, channelGroups, source: 'subscribe' }, live.source)
+            ).pipe(
+              startWith(undefined),
+              pairwise(),
+              tap(([before, roster]) => out.note(rosterLines(before, roster!))),
+              ignoreElements(),
+            );
       const where = commandPath(command);
       const health$ = statusLines(presence.status$).pipe(
         tap((line) => io.stderr.write(`rx-presence: ${where}: ${line}\n`)),
-        filter(() => false),
+        ignoreElements(),
       );
       await lastValueFrom(
-        merge(events$.pipe(tap((event) => out.result(event, () => eventLine(event)))), health$).pipe(takeUntil(aborted(io.signal))),
+        merge(events$.pipe(tap((event) => out.result(event, () => eventLine(event)))), rosterNotes$, health$).pipe(takeUntil(aborted(io.signal))),
         { defaultValue: undefined },
       );
     });
