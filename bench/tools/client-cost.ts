@@ -9,7 +9,7 @@
  * 3. real HTTP to an emulator in another process: cross-fetch with and without an AbortSignal
  *    (our transport always passes one), and the whole client.
  *
- *   npx tsx bench/tools/client-cost.ts
+ *   npm run build && npx tsx bench/tools/client-cost.ts   (the client is loaded from dist/)
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -81,6 +81,14 @@ async function main(): Promise<void> {
     const headers = { Accept: 'application/json' };
     const plain = async () => JSON.parse(await (await crossFetch(hereNowUrl, { headers })).text()) as unknown;
     const signalled = async () => JSON.parse(await (await crossFetch(hereNowUrl, { headers, signal: new AbortController().signal })).text()) as unknown;
+    // How the transport read every body before issue 16: iterating node-fetch's Node stream.
+    const iterated = async () => {
+      const response = await crossFetch(hereNowUrl, { headers });
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk, { stream: true });
+      return JSON.parse(text + decoder.decode()) as unknown;
+    };
     const real = new PresenceClass({ defaultKeyset: keyset(), origin: url });
     // Keep-alive check: how many TCP connections the global agent opens for each variant.
     const agent = http.globalAgent as unknown as { createConnection: (...args: unknown[]) => unknown };
@@ -101,6 +109,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < 2; round++) {
       await measured('HTTP here-now: cross-fetch + JSON.parse', plain);
       await measured('HTTP here-now: cross-fetch with an AbortSignal + JSON.parse', signalled);
+      await measured('HTTP here-now: cross-fetch, body read by iterating its stream + JSON.parse', iterated);
       await measured('HTTP here-now: our client', () => ops.hereNow(real));
     }
   } finally {
