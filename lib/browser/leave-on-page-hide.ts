@@ -59,7 +59,15 @@ export function leaveOnPageHide(client: BrowserClient): Subscription {
 
 const leaving = new WeakMap<PageControl, number>();
 
-/** {@link leaveOnPageHide} with the page's APIs given (the specs give fakes). */
+/**
+ * {@link leaveOnPageHide} with the page's APIs given (the specs give fakes).
+ *
+ * @example
+ * ```ts
+ * const stop = leaveOnHide(presence.context, browserEnvironment());
+ * stop.unsubscribe();
+ * ```
+ */
 export function leaveOnHide(context: PresenceContext, environment: PageEnvironment): Subscription {
   const control = pageControl(context, environment);
   control.use();

@@ -7,10 +7,24 @@
 import type { HereNowStreamOptions } from '../streams/here-now-stream';
 import type { HeartbeatStreamOptions } from '../streams/heartbeat-stream';
 
-/** Which registry of `context.loops` a loop is in. */
+/**
+ * Which registry of `context.loops` a loop is in.
+ *
+ * @example
+ * ```ts
+ * const kind: LoopKind = 'polls';
+ * ```
+ */
 export type LoopKind = 'heartbeats' | 'polls';
 
-/** A loop key split into the keyset's local number and the rest, which means the same in every tab. */
+/**
+ * A loop key split into the keyset's local number and the rest, which means the same in every tab.
+ *
+ * @example
+ * ```ts
+ * const key: LoopKey = { keysetId: 0, shared: '300|149|1|5' };
+ * ```
+ */
 export interface LoopKey {
   readonly keysetId: number;
   /** The key without the keyset: the same for the same options in any tab. */
@@ -20,7 +34,15 @@ export interface LoopKey {
 /** `${keysetId}|${heartbeat}|${interval}|${retryDelay}|${leaveTimeout}` */
 const HEARTBEAT_KEY = /^(\d+)\|(.*)$/;
 
-/** Splits a key of `context.loops.heartbeats` or `context.loops.polls`. */
+/**
+ * Splits a key of `context.loops.heartbeats` or `context.loops.polls`.
+ *
+ * @example
+ * ```ts
+ * readLoopKey('heartbeats', '0|300|149|1|5');
+ * // { keysetId: 0, shared: '300|149|1|5' }
+ * ```
+ */
 export function readLoopKey(kind: LoopKind, key: string): LoopKey | undefined {
   if (kind === 'heartbeats') {
     const match = HEARTBEAT_KEY.exec(key);
@@ -31,12 +53,28 @@ export function readLoopKey(kind: LoopKind, key: string): LoopKey | undefined {
   return { keysetId, shared: JSON.stringify(rest) };
 }
 
-/** The local key of a shared key, for a keyset numbered `keysetId` here. */
+/**
+ * The local key of a shared key, for a keyset numbered `keysetId` here.
+ *
+ * @example
+ * ```ts
+ * localLoopKey('polls', 3, '["uuids",10]');
+ * // '[3,"uuids",10]'
+ * ```
+ */
 export function localLoopKey(kind: LoopKind, keysetId: number, shared: string): string {
   return kind === 'heartbeats' ? `${keysetId}|${shared}` : JSON.stringify([keysetId, ...(JSON.parse(shared) as unknown[])]);
 }
 
-/** The `heartbeat$` options behind a shared heartbeat key (without channels, groups and state). */
+/**
+ * The `heartbeat$` options behind a shared heartbeat key (without channels, groups and state).
+ *
+ * @example
+ * ```ts
+ * heartbeatOptions('300|149|1|5');
+ * // { heartbeat: 300, interval: 149, retryDelay: 1, leaveTimeout: 5 }
+ * ```
+ */
 export function heartbeatOptions(shared: string): Pick<HeartbeatStreamOptions, 'heartbeat' | 'interval' | 'retryDelay' | 'leaveTimeout'> {
   const [heartbeat, interval, retryDelay, leaveTimeout] = shared.split('|').map(Number);
   return { heartbeat, interval, retryDelay, leaveTimeout };
@@ -45,6 +83,12 @@ export function heartbeatOptions(shared: string): Pick<HeartbeatStreamOptions, '
 /**
  * The `hereNow$` options behind a shared poll key: a union poll's (its channels are the claim's) or
  * an exact one's (its channels and groups are in the key).
+ *
+ * @example
+ * ```ts
+ * pollOptions('["uuids",10]');
+ * // { union: true, stateInfo: 'uuids', interval: 10 }
+ * ```
  */
 export function pollOptions(shared: string): Pick<HereNowStreamOptions, 'stateInfo' | 'interval' | 'channels' | 'channelGroups'> & { readonly union: boolean } {
   const rest = JSON.parse(shared) as unknown[];

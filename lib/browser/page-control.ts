@@ -18,17 +18,38 @@ import type { Claim, SharedLoop } from '../streams/shared-loop';
 import { readLoopKey, type LoopKind } from './loop-keys';
 import type { PageEnvironment } from './environment';
 
-/** Any loop of `context.loops`. */
+/**
+ * Any loop of `context.loops`.
+ *
+ * @example
+ * ```ts
+ * const loops: AnyLoop[] = [...context.loops.heartbeats.values()] as AnyLoop[];
+ * ```
+ */
 export type AnyLoop = SharedLoop<unknown, Claim>;
 
-/** A loop as the controller reports it. */
+/**
+ * A loop as the controller reports it.
+ *
+ * @example
+ * ```ts
+ * control.added$.subscribe(({ kind, key }: LoopEntry) => console.log(kind, key));
+ * ```
+ */
 export interface LoopEntry {
   readonly kind: LoopKind;
   readonly key: string;
   readonly loop: AnyLoop;
 }
 
-/** What `shareAcrossTabs` tells the controller while it shares the loops of one keyset. */
+/**
+ * What `shareAcrossTabs` tells the controller while it shares the loops of one keyset.
+ *
+ * @example
+ * ```ts
+ * const following = control.sharing?.leader === false;
+ * ```
+ */
 export interface SharingState {
   /** The keyset shared with the other tabs (its number here, see `keysetId`). */
   readonly keysetId: number;
@@ -45,9 +66,20 @@ export interface SharingState {
   restore(): void;
 }
 
-export const KINDS: readonly LoopKind[] = ['heartbeats', 'polls'];
+const KINDS: readonly LoopKind[] = ['heartbeats', 'polls'];
 
-/** The controller of one context; see the file notes. */
+/**
+ * The controller of one context; see the file notes.
+ *
+ * @example
+ * ```ts
+ * const control = pageControl(presence.context, browserEnvironment());
+ * control.use();
+ * control.offline = true;
+ * control.apply(); // no heartbeat, no poll
+ * control.release();
+ * ```
+ */
 export class PageControl {
   /** The page is hidden away (`pagehide`): nothing is sent until it is restored. */
   pageHidden = false;
@@ -214,7 +246,15 @@ export class PageControl {
 
 const controls = new WeakMap<PresenceContext, PageControl>();
 
-/** The controller of `context`, made on first use with `environment`. */
+/**
+ * The controller of `context`, made on first use with `environment`.
+ *
+ * @example
+ * ```ts
+ * pageControl(presence.context, browserEnvironment()) === pageControl(presence.context, browserEnvironment());
+ * // true
+ * ```
+ */
 export function pageControl(context: PresenceContext, environment: PageEnvironment): PageControl {
   let control = controls.get(context);
   if (control === undefined) controls.set(context, (control = new PageControl(context, environment)));

@@ -96,7 +96,15 @@ export function shareAcrossTabs(client: BrowserClient, options: ShareAcrossTabsO
   return shareTabs(client.context, browserEnvironment(), options);
 }
 
-/** {@link shareAcrossTabs} with the page's APIs given (the specs give fakes). */
+/**
+ * {@link shareAcrossTabs} with the page's APIs given (the specs give fakes).
+ *
+ * @example
+ * ```ts
+ * const sharing = shareTabs(presence.context, browserEnvironment(), { pauseHiddenPolls: false });
+ * sharing.unsubscribe(); // this tab runs its own loops again
+ * ```
+ */
 export function shareTabs(context: PresenceContext, environment: PageEnvironment, options: ShareAcrossTabsOptions = {}): Subscription {
   const control = pageControl(context, environment);
   control.use();
@@ -159,6 +167,8 @@ class TabSharing implements SharingState {
   #tab = '';
   /** The tab that leads, as far as this one knows. */
   #leaderTab: string | undefined;
+  /** What the leader held when this follower learnt it was gone: the next leader's to let go of. */
+  #fallenLeader: readonly TabClaim[] | undefined;
   #visible = true;
   #session: Subscription | undefined;
   #channel: TabChannel | undefined;
@@ -219,6 +229,8 @@ class TabSharing implements SharingState {
   hide(): void {
     if (this.#session === undefined) return;
     this.#post({ type: 'bye', tab: this.#tab });
+    // Nothing after the goodbye: letting go of the stand-ins below must not announce claims.
+    this.#channel = undefined;
     // Paused or following from here on, a loop acts on no release: the stand-ins' names are the
     // other tabs' (their next leader heartbeats them), and this tab's own are left, if at all, by
     // leaveOnPageHide (which ran first) or by its own loops once the sharing ends.
@@ -231,7 +243,7 @@ class TabSharing implements SharingState {
     for (const broadcast of this.#broadcasts.values()) broadcast.unsubscribe();
     this.#broadcasts.clear();
     this.#tabs.clear();
-    this.#channel = undefined;
+    this.#fallenLeader = undefined;
     const session = this.#session;
     this.#session = undefined;
     session.unsubscribe();
@@ -334,7 +346,9 @@ class TabSharing implements SharingState {
     this.leader = true;
     this.#post({ type: 'lead', tab: this.#tab });
     const previous = this.#leaderTab;
+    const fallen = previous === undefined ? undefined : (this.#tabs.get(previous)?.claims ?? this.#fallenLeader);
     this.#leaderTab = this.#tab;
+    this.#fallenLeader = undefined;
     for (const [tab, { claims }] of this.#tabs) {
       this.#standIn(tab, claims);
       this.#watchEnd(tab);
@@ -344,7 +358,10 @@ class TabSharing implements SharingState {
     // harmlessly, if its own leaveOnPageHide did), and never heartbeated again. The loops still
     // follow, so standing in and letting go makes no round; the leave goes out after the release
     // buffer's timer(0), before the first round of the new leader.
-    if (previous !== undefined && previous !== this.#tab) this.#gone(previous);
+    if (previous !== undefined && previous !== this.#tab && fallen !== undefined) {
+      this.#standIn(previous, fallen);
+      this.#gone(previous);
+    }
     // Own rounds from here on, an immediate one first; every round goes to the followers.
     this.control.apply();
     for (const entry of this.control.loops()) this.#added(entry);
@@ -407,6 +424,7 @@ class TabSharing implements SharingState {
 
   /** A tab is gone: its names are released (a leave for those no tab holds any more). */
   #gone(tab: string): void {
+    if (tab === this.#leaderTab && !this.leader) this.#fallenLeader = this.#tabs.get(tab)?.claims;
     this.#tabs.delete(tab);
     this.#dropStandIns(tab);
     const end = this.#ends.get(tab);

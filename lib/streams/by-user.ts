@@ -40,7 +40,11 @@ export type UserPresenceEvent<S = unknown> = PresenceEvent<S> & {
   readonly devices: readonly string[];
 };
 
-/** The user of a uuid, never throwing: a bad `userOf` answer makes the uuid its own user. */
+/**
+ * The user of a uuid, never throwing: a bad `userOf` answer makes the uuid its own user.
+ *
+ * @internal
+ */
 export function userKey<S>(userOf: UserOf<S>, uuid: string, state: S | undefined): string {
   try {
     const user = userOf(uuid, state);

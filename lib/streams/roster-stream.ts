@@ -164,7 +164,9 @@ export function roster$<S = unknown>(context: PresenceContext, options: RosterOp
   return defer(() => {
     const { userOf, stateCodec, graceMs = 0, source = 'poll', ...pollOptions } = options;
     if (userOf !== undefined && typeof userOf !== 'function') throw validationError('hereNow', 'userOf must be a function');
+    if (source !== 'poll' && source !== 'subscribe') throw validationError('hereNow', `source must be 'poll' or 'subscribe', got ${String(source)}`);
     if (source === 'subscribe' && subscribeSource === undefined) throw validationError('hereNow', "source 'subscribe' needs events$ as the third argument");
+    if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw validationError('hereNow', `graceMs must be 0 or more, got ${String(graceMs)}`);
     const keyset = context.keysets.resolve(pollOptions, 'hereNow');
     const target = targets('hereNow', pollOptions, true);
     const key = JSON.stringify([
@@ -211,7 +213,12 @@ function build<S>(context: PresenceContext, options: RosterOptions<S>, channels:
       map((event): Input<S> => ({ event })),
     );
     // Subscribed after the events: by then the stream below has said which board entry is its.
-    const health$ = board.all$.pipe(map((all): Input<S> => ({ status: all.find((status) => status.id === statusId) })));
+    const health$ = board.all$.pipe(
+      map((all) => all.find((status) => status.id === statusId)),
+      // The board emits for every stream; this one's status object only changes with it.
+      distinctUntilChanged(),
+      map((status): Input<S> => ({ status })),
+    );
     const draft = new RosterDraft<S>(channels, userOf);
     return merge(events$, health$).pipe(
       tap((input) => draft.apply(input)),

@@ -54,7 +54,10 @@ export interface PresenceRequest {
    * More `fetch` options: `{ keepalive: true }` lets the request outlive the page (the leave that
    * `leaveOnPageHide` sends as the page goes away).
    */
-  readonly init?: { readonly keepalive?: boolean };
+  readonly init?: {
+    /** Let the request outlive the page that sent it (`fetch`'s own `keepalive`; bodies up to 64 KiB). */
+    readonly keepalive?: boolean;
+  };
 }
 
 /**

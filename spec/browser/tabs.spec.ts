@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startEmulator, type Emulator, type EmulatorPresenceEvent, type EmulatorRequestRecord } from '../../lib/emulator';
 import type { TabPage } from '../fixtures/browser/tab-page';
 import { browserSuite, bundlePage, FIXTURES, launchChromium, openTab, servePage, type ServedPage } from '../helpers/browser';
-import { randomKey, waitFor } from '../helpers/emulator';
+import { ok, randomKey, waitFor } from '../helpers/emulator';
 
 type Timed<T> = T & { readonly at: number };
 
@@ -63,13 +63,15 @@ async function tabsOf(w: World) {
     if (poll !== undefined) query.set('poll', poll);
     return (await openTab(context, `${w.site.url}?${query}`)).page;
   };
+  /** The requests of this key. */
+  const requests = (operation: EmulatorRequestRecord['operation']) => w.records.filter((r) => r.operation === operation && r.path.includes(key));
   /** The heartbeats of this key, with the channels each carried. */
   const beats = (user = 'u') =>
     w.records
       .filter((r) => r.operation === 'heartbeat' && r.path.includes(key) && r.query.uuid === user)
       .map((r) => ({ at: r.at, channels: decodeURIComponent(/\/channel\/([^/]*)\/heartbeat/.exec(r.path)![1]).split(',').sort() }));
   const events = () => w.events.filter((e) => e.subscribeKey === key);
-  return { key, context, open, beats, events };
+  return { key, context, open, beats, events, requests };
 }
 
 browserSuite('shareAcrossTabs in Chromium', () => {
@@ -184,6 +186,65 @@ browserSuite('shareAcrossTabs in Chromium', () => {
     // The `offline` event reaches the pages a moment after the switch: count from 200 ms on.
     expect(attempts.filter((at) => at >= offline + 200 && at < online)).toEqual([]);
     await waitFor(() => beats().some((b) => b.at > online), 1_000, 'a heartbeat after going online');
+    await context.close();
+  }, 90_000);
+  it.concurrent('a crashed leader: the next tab leads, beats within 2 s and leaves what only the dead tab held', async () => {
+    const w = await setUp();
+    const { key, context, open, beats, events } = await tabsOf(w);
+    const leader = await open({ channels: ['a', 'b'], interval: 10 });
+    const follower = await open({ channels: ['b', 'c'], interval: 10 });
+    await waitFor(() => ['a', 'b', 'c'].every((channel) => events().some((e) => e.action === 'join' && e.channel === channel)), 5_000, 'the joins');
+    await waitFor(async () => call(leader, 'leader'), 5_000, 'the first tab leads');
+
+    const crashed = Date.now();
+    const gone = leader.waitForEvent('crash');
+    const cdp = await context.newCDPSession(leader);
+    void cdp.send('Page.crash').catch(() => undefined);
+    await gone;
+
+    await waitFor(() => beats().some((b) => b.at > crashed), 2_000, "the new leader's heartbeat");
+    expect(beats().find((b) => b.at > crashed)!.channels).toEqual(['b', 'c']);
+    expect(await call(follower, 'leader')).toBe(true);
+    await waitFor(() => events().some((e) => e.action === 'leave' && e.channel === 'a'), 2_000, "the leave of 'a'");
+    await sleep(500);
+    expect(events().filter((e) => e.at > crashed).map((e) => `${e.action} ${e.channel}`)).toEqual(['leave a']);
+    expect(w.records.some((r) => r.path.includes(key) && r.operation === 'leave' && r.path.includes('/channel/b'))).toBe(false);
+    await context.close();
+  }, 90_000);
+
+  it.concurrent('three tabs polling the same channel: one here-now per interval, every tab gets it', async () => {
+    const w = await setUp();
+    const { key, context, open, requests } = await tabsOf(w);
+    await ok(w.emulator, `/v2/presence/sub-key/${key}/channel/lobby/heartbeat?uuid=alice&heartbeat=60`);
+    const pages = [await open({ poll: 'lobby' }), await open({ poll: 'lobby' }), await open({ poll: 'lobby' })];
+    await waitFor(async () => (await Promise.all(pages.map((page) => call(page, 'polls')))).every((polls) => polls.length >= 1), 5_000, 'a poll result in every tab');
+
+    const from = Date.now();
+    await sleep(6_500);
+    // 6.5 s at 3 s: 2 or 3 polls in all; three tabs on their own would make 6 to 9.
+    const polls = requests('hereNow').filter((r) => r.at >= from).length;
+    expect(polls).toBeGreaterThanOrEqual(2);
+    expect(polls).toBeLessThanOrEqual(3);
+    for (const page of pages) expect((await call(page, 'polls')).at(-1)).toEqual(['alice']);
+    await context.close();
+  }, 90_000);
+
+  it.concurrent('without Web Locks each tab heartbeats on its own, and says so once', async () => {
+    const w = await setUp();
+    const { context, open, beats } = await tabsOf(w);
+    // A browser without the Web Locks API.
+    await context.addInitScript(() => {
+      delete (Object.getPrototypeOf(globalThis.navigator) as { locks?: unknown }).locks;
+    });
+    const warnings: string[] = [];
+    context.on('console', (message) => (message.type() === 'warning' ? warnings.push(message.text()) : undefined));
+    await open({ channels: ['a'], interval: 1 });
+    await open({ channels: ['b'], interval: 1 });
+
+    // Each tab's heartbeat carries its own channel; shared, they would carry both.
+    await waitFor(() => ['a', 'b'].every((channel) => beats().filter((b) => b.channels.join() === channel).length >= 2), 5_000, "both tabs' own heartbeats");
+    expect(beats().filter((b) => b.channels.length > 1)).toEqual([]);
+    expect(warnings.filter((text) => text.includes('shareAcrossTabs'))).toEqual([expect.stringContaining('navigator.locks'), expect.stringContaining('navigator.locks')]);
     await context.close();
   }, 90_000);
 });

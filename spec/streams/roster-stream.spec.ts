@@ -176,6 +176,26 @@ describe('roster$ (poll)', () => {
   });
 });
 
+describe('roster$ options', () => {
+  it.each([
+    [{ channels: ['lobby'], source: 'carrier-pigeon' }, "source must be 'poll' or 'subscribe', got carrier-pigeon"],
+    [{ channels: ['lobby'], source: 'subscribe' }, "source 'subscribe' needs events$ as the third argument"],
+    [{ channels: ['lobby'], graceMs: -1 }, 'graceMs must be 0 or more, got -1'],
+    [{ channels: ['lobby'], stateInfo: StateInfo.none }, 'a roster needs uuids: stateInfo none gives counts only'],
+    [{ channels: ['lobby'], userOf: 'uuid' }, 'userOf must be a function'],
+    [{}, 'at least one channel or channel group'],
+  ])('%j is a validation error', (options, message) => {
+    ts.run(({ expectObservable }) => {
+      const fake = fakeContext({});
+      const errors: unknown[] = [];
+      roster$(fake.context, options as never).subscribe({ error: (e: unknown) => errors.push(e) });
+      expectObservable(roster$(fake.context, options as never).pipe(map(() => 'value'))).toBe('#', undefined, expect.objectContaining({ category: 'validation' }));
+      ts.flush();
+      expect(String((errors[0] as Error).message)).toContain(message);
+    });
+  });
+});
+
 describe('roster$ (subscribe)', () => {
   it('is seeded by a here-now (even an empty one) and kept by events', () => {
     ts.run(({ cold, expectObservable }) => {

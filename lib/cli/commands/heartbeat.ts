@@ -50,11 +50,12 @@ export function heartbeatCommand(io: CliIo): Command {
     .option('--heartbeat <seconds>', `presence timeout, ${HEARTBEAT_RANGE.min} to ${HEARTBEAT_RANGE.max} (default ${DEFAULT_PRESENCE_TIMEOUT})`, wholeNumber(HEARTBEAT_RANGE.min, HEARTBEAT_RANGE.max))
     .option('--interval <seconds>', 'seconds between heartbeats (default: heartbeat / 2 - 1)', seconds(0))
     .action(async (channels: string[], options: HeartbeatOptions, command: Command) => {
-      // The outcome of the last leave: `undefined` until one is answered or has failed.
+      // The leaves' outcome: `undefined` until one is answered or has failed; a failure sticks
+      // (many channels may take several leaves, and one failed is a failure).
       let leave: { readonly error: unknown } | undefined;
       let lastRetry: PresenceError | undefined;
       const { presence, settings, out } = invocation(command, io, {
-        onLeave: (error) => (leave = { error }),
+        onLeave: (error) => (leave = { error: leave?.error ?? error }),
         onRetry: (error) => (lastRetry = error),
       });
       const channelGroups = options.groups ?? [];
