@@ -1,4 +1,5 @@
 import {
+  catchError,
   debounceTime,
   defer,
   distinctUntilChanged,
@@ -11,8 +12,9 @@ import {
   type OperatorFunction,
   shareReplay,
   tap,
+  throwError,
 } from 'rxjs';
-import { validationError, type PresenceError } from '../errors';
+import { asPresenceError, validationError, type PresenceError } from '../errors';
 import { StateInfo } from '../operations/here-now';
 import type { PresenceContext } from '../presence-context';
 import type { PresenceEvent } from '../types';
@@ -229,6 +231,9 @@ function build<S>(context: PresenceContext, options: RosterOptions<S>, channels:
       // Once per change: a confirmation alone (a poll that changed nothing) is not one, nor is
       // the same failure again.
       distinctUntilChanged((a, b) => a.channels === b.channels && a.stale === b.stale && a.error?.message === b.error?.message),
+      // Whatever goes wrong while handling other users' data (a state no JSON parser makes, met by
+      // the diff or the flap check), a subscriber sees a PresenceError, as with presenceEvents$.
+      catchError((error: unknown) => throwError(() => asPresenceError(source === 'subscribe' ? 'subscribe' : 'hereNow', error))),
     );
   });
 }

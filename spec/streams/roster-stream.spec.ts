@@ -239,3 +239,21 @@ describe('presence.presenceEvents$ with userOf', () => {
     });
   });
 });
+
+describe('roster$ (subscribe): events that change nothing', () => {
+  it('emits nothing for a join of someone present, or a state change to the same state', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const polls = [
+        cold('-(a|)', { a: envelope('100') }),
+        cold('5ms (a|)', { a: envelope('101', presence('101', { action: 'join', uuid: 'bob', occupancy: 1, timestamp: 7, data: { mood: 'hi' } })) }),
+        cold('5ms (a|)', { a: envelope('102', presence('102', { action: 'join', uuid: 'bob', occupancy: 1, timestamp: 8, data: { mood: 'hi' } })) }),
+        cold('5ms (a|)', { a: envelope('103', presence('103', { action: 'state-change', uuid: 'bob', occupancy: 1, timestamp: 9, data: { mood: 'hi' } })) }),
+      ];
+      const fake = fakeContext({ subscribe: (_r, call) => polls[call] ?? cold('-'), hereNow: () => cold('-(a|)', { a: lobby() }) });
+      expectObservable(briefly(roster$(fake.context, { channels: ['lobby'], source: 'subscribe' }, events$)), '^ 50ms !').toBe('--a 4ms b', {
+        a: [],
+        b: ['bob={"mood":"hi"}'],
+      });
+    });
+  });
+});
