@@ -240,6 +240,23 @@ describe('presence.presenceEvents$ with userOf', () => {
   });
 });
 
+describe('presence.presenceEvents$ with userOf: a device swap between two polls', () => {
+  it('is no user leave and join: the user was there at both polls, as the roster shows', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const answers = [lobby('alice:phone'), lobby('alice:laptop'), lobby()];
+      const fake = fakeContext({ hereNow: (_r, call) => cold('-(a|)', { a: answers[Math.min(call, 2)] }) });
+      const userOf = (uuid: string) => uuid.split(':')[0];
+      const events = fake.presence.presenceEvents$({ channels: ['lobby'], interval: 10, userOf });
+      expectObservable(events.pipe(map((e) => `${e.action} ${e.user} ${e.devices.join('+')}`)), '^ 25s !').toBe('-j 19999ms l', {
+        j: 'join alice alice:phone',
+        l: 'leave alice ',
+      });
+      const users = fake.presence.roster$({ channels: ['lobby'], interval: 10, userOf }).pipe(map((r) => [...(r.channels.get('lobby')?.users.keys() ?? [])]));
+      expectObservable(users, '^ 25s !').toBe('-a 9999ms a 9999ms b', { a: ['alice'], b: [] });
+    });
+  });
+});
+
 describe('roster$ (subscribe): events that change nothing', () => {
   it('emits nothing for a join of someone present, or a state change to the same state', () => {
     ts.run(({ cold, expectObservable }) => {
