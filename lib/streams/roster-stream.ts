@@ -171,13 +171,15 @@ export function roster$<S = unknown>(context: PresenceContext, options: RosterOp
     if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw validationError('hereNow', `graceMs must be 0 or more, got ${String(graceMs)}`);
     const keyset = context.keysets.resolve(pollOptions, 'hereNow');
     const target = targets('hereNow', pollOptions, true);
+    // Keyed by what the options mean, defaults applied, so that spelling one out does not split
+    // the roster: the poll's (hereNow$'s) interval and state info, and no interval when subscribed.
     const key = JSON.stringify([
       keysetId(keyset),
       [...target.channels].sort(),
       [...target.channelGroups].sort(),
       source,
-      pollOptions.interval,
-      pollOptions.stateInfo,
+      source === 'poll' ? (pollOptions.interval ?? 10) : null,
+      pollOptions.stateInfo ?? (stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all),
       graceMs,
       idOf(stateCodec),
       idOf(userOf),

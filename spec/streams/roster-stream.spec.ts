@@ -82,6 +82,19 @@ describe('roster$ (poll)', () => {
     });
   });
 
+  it('is shared by queries that differ only in spelling out a default (interval 10, stateInfo, source poll, graceMs 0)', () => {
+    ts.run(({ cold }) => {
+      const fake = fakeContext({ hereNow: () => cold('-(a|)', { a: lobby('alice') }) });
+      const seen: Roster[] = [];
+      const spelled = roster$(fake.context, { channels: ['lobby'], interval: 10, stateInfo: StateInfo.onlyUUIDs, source: 'poll', graceMs: 0 }).subscribe((r) => seen.push(r));
+      const implied = roster$(fake.context, { channels: ['lobby'] }).subscribe((r) => seen.push(r));
+      ts.schedule(() => [spelled, implied].forEach((s) => s.unsubscribe()), 5000);
+      ts.flush();
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toBe(seen[1]);
+    });
+  });
+
   it('is dropped when idle: polling stops with the last subscriber, and a later one starts afresh', () => {
     ts.run(({ cold, expectObservable }) => {
       const answers = [lobby('alice'), lobby('bob')];
