@@ -43,6 +43,12 @@ export type UserPresenceEvent<S = unknown> = PresenceEvent<S> & {
 /**
  * The user of a uuid, never throwing: a bad `userOf` answer makes the uuid its own user.
  *
+ * @example
+ * ```ts
+ * console.log(userKey(() => { throw new Error('no state'); }, 'alice:phone', undefined));
+ * // Output: alice:phone
+ * ```
+ *
  * @internal
  */
 export function userKey<S>(userOf: UserOf<S>, uuid: string, state: S | undefined): string {
