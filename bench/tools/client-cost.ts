@@ -10,6 +10,7 @@
  *    (our transport always passes one), and the whole client.
  *
  *   npm run build && npx tsx bench/tools/client-cost.ts   (the client is loaded from dist/)
+ *   npx tsx bench/tools/client-cost.ts --interleaved      (only the HTTP variants, taking turns)
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -106,6 +107,16 @@ async function main(): Promise<void> {
       const cpuUs = (user + system) / (8 * 2_000);
       line(`${label} (client CPU ${cpuUs.toFixed(0)} µs/call; ${connections - before} new connections for ${8 * 2_000} calls)`, us);
     };
+    if (process.argv.includes('--interleaved')) {
+      await interleaved({
+        'cross-fetch + JSON.parse': plain,
+        'cross-fetch with an AbortSignal + JSON.parse': signalled,
+        'cross-fetch, body read by iterating its stream + JSON.parse': iterated,
+        'our client': () => ops.hereNow(real),
+        ...beforeVariant(url),
+      });
+      return;
+    }
     for (let round = 0; round < 2; round++) {
       await measured('HTTP here-now: cross-fetch + JSON.parse', plain);
       await measured('HTTP here-now: cross-fetch with an AbortSignal + JSON.parse', signalled);
@@ -114,6 +125,57 @@ async function main(): Promise<void> {
     }
   } finally {
     await stopWorker(worker);
+  }
+}
+
+/**
+ * With `CLIENT_COST_BEFORE=<another build's dist/cjs>`, that build's client as one more variant:
+ * before and after a change, side by side in one run.
+ */
+function beforeVariant(origin: string): Record<string, () => Promise<unknown>> {
+  const dir = process.env.CLIENT_COST_BEFORE;
+  if (dir === undefined) return {};
+  const before = require(`${dir}/index.js`) as ReturnType<typeof pkg>;
+  const presence = new before.Presence({ defaultKeyset: new before.Keyset({ subscribeKey: 'sub-c-bench', publishKey: 'pub-c-bench', userId: new before.UserId('bench-client') }), origin });
+  return { [`our client, build of ${dir}`]: () => firstValueFrom(presence.hereNow({ channels: ['lobby'] })) };
+}
+
+/**
+ * `--interleaved`: the HTTP variants taking turns in blocks of 100 calls, 10 repetitions of 1,000
+ * calls each, so that load from elsewhere on the machine falls on all of them alike; prints the
+ * median wall and CPU per call, and each variant's ratio to the first, repetition by repetition.
+ */
+async function interleaved(variants: Record<string, () => Promise<unknown>>): Promise<void> {
+  const names = Object.keys(variants);
+  for (const name of names) for (let i = 0; i < 300; i++) await variants[name]();
+  const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let rep = 0; rep < 10; rep++) {
+    const w: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+    const c: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
+    for (let turn = 0; turn < 10; turn++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(turn + k) % names.length];
+        const cpuStart = process.cpuUsage();
+        const started = performance.now();
+        for (let i = 0; i < 100; i++) await variants[name]();
+        w[name] += performance.now() - started;
+        const used = process.cpuUsage(cpuStart);
+        c[name] += used.user + used.system;
+      }
+    }
+    for (const name of names) {
+      wall[name].push(w[name]); // ms per 1,000 calls = µs per call
+      cpu[name].push(c[name] / 1000);
+    }
+  }
+  const [first] = names;
+  for (const name of names) {
+    const ratios = wall[name].map((v, i) => v / wall[first][i]).sort((a, b) => a - b);
+    process.stdout.write(
+      `${median(wall[name]).toFixed(1).padStart(8)} µs  ${median(cpu[name]).toFixed(1).padStart(6)} µs CPU  ` +
+        `${(median(wall[name]) / median(wall[first])).toFixed(2)}× (repetitions ${ratios[0].toFixed(2)}×–${ratios[ratios.length - 1].toFixed(2)}×)  ${name}\n`,
+    );
   }
 }
 

@@ -85,16 +85,21 @@ class ManualClock implements EmulatorClock {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function get(url: string): Promise<{ status: number; body: string }> {
+function get(url: string, retried = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http
-      .get(url, { agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on('error', reject);
+    const request = http.get(url, { agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      // The keep-alive race Node's documentation describes: the server closed the idle socket (at
+      // 1 M occupants, filling the store leaves it idle for seconds) just as this request reused
+      // it. Once more, on a new socket.
+      if (!retried && request.reusedSocket && error.code === 'ECONNRESET') resolve(get(url, true));
+      else reject(error);
+    });
   });
 }
 
