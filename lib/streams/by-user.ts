@@ -1,4 +1,5 @@
 import { defer, EMPTY, filter, map, mergeMap, type Observable, of, type OperatorFunction, Subject, takeUntil, timer } from 'rxjs';
+import { validationError } from '../errors';
 import type { PresenceEvent } from '../types';
 
 /**
@@ -89,6 +90,8 @@ export function userKey<S>(userOf: UserOf<S>, uuid: string, state: S | undefined
 export function byUser<S = unknown>(userOf: UserOf<S>): OperatorFunction<PresenceEvent<S>, UserPresenceEvent<S>> {
   return (source: Observable<PresenceEvent<S>>) =>
     defer(() => {
+      // A userOf that throws is a peer's data at fault, forgiven; one that is no function is ours.
+      if (typeof userOf !== 'function') throw validationError('hereNow', 'userOf must be a function');
       // Per channel: each user's devices, and each device's user (fixed when it joined).
       const channels = new Map<string, { users: Map<string, string[]>; userOfDevice: Map<string, string> }>();
       // User leaves held to the end of their burst, by channel and user; a join calls one off.

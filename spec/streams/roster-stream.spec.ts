@@ -209,6 +209,17 @@ describe('roster$ options', () => {
   });
 });
 
+describe('presence.presenceEvents$ options', () => {
+  it('a userOf that is not a function is a validation error, as with roster$', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const fake = fakeContext({ hereNow: () => cold('-(a|)', { a: lobby('alice') }) });
+      const events = fake.presence.presenceEvents$({ channels: ['lobby'], userOf: 'uuid' as never });
+      // Bounded, so that a stream that polls instead of failing ends the test rather than hangs it.
+      expectObservable(events, '^ 30s !').toBe('#', undefined, expect.objectContaining({ category: 'validation', message: expect.stringContaining('userOf must be a function') }));
+    });
+  });
+});
+
 describe('roster$ (subscribe)', () => {
   it('is seeded by a here-now (even an empty one) and kept by events', () => {
     ts.run(({ cold, expectObservable }) => {
