@@ -72,7 +72,7 @@ export function isPresent(uuidOrUser: string, channel?: string): OperatorFunctio
  *
  * @example
  * ```ts
- * import { stateOf } from 'rx-presence';
+ * import { StateInfo, stateOf } from 'rx-presence';
  *
  * presence.roster$({ channels: ['lobby'], stateInfo: StateInfo.all })
  *   .pipe(stateOf('alice', 'lobby'))

@@ -1,4 +1,5 @@
 import {
+  catchError,
   debounceTime,
   defer,
   distinctUntilChanged,
@@ -11,8 +12,9 @@ import {
   type OperatorFunction,
   shareReplay,
   tap,
+  throwError,
 } from 'rxjs';
-import { validationError, type PresenceError } from '../errors';
+import { asPresenceError, validationError, type PresenceError } from '../errors';
 import { StateInfo } from '../operations/here-now';
 import type { PresenceContext } from '../presence-context';
 import type { PresenceEvent } from '../types';
@@ -169,13 +171,15 @@ export function roster$<S = unknown>(context: PresenceContext, options: RosterOp
     if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw validationError('hereNow', `graceMs must be 0 or more, got ${String(graceMs)}`);
     const keyset = context.keysets.resolve(pollOptions, 'hereNow');
     const target = targets('hereNow', pollOptions, true);
+    // Keyed by what the options mean, defaults applied, so that spelling one out does not split
+    // the roster: the poll's (hereNow$'s) interval and state info, and no interval when subscribed.
     const key = JSON.stringify([
       keysetId(keyset),
       [...target.channels].sort(),
       [...target.channelGroups].sort(),
       source,
-      pollOptions.interval,
-      pollOptions.stateInfo,
+      source === 'poll' ? (pollOptions.interval ?? 10) : null,
+      pollOptions.stateInfo ?? (stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all),
       graceMs,
       idOf(stateCodec),
       idOf(userOf),
@@ -229,6 +233,9 @@ function build<S>(context: PresenceContext, options: RosterOptions<S>, channels:
       // Once per change: a confirmation alone (a poll that changed nothing) is not one, nor is
       // the same failure again.
       distinctUntilChanged((a, b) => a.channels === b.channels && a.stale === b.stale && a.error?.message === b.error?.message),
+      // Whatever goes wrong while handling other users' data (a state no JSON parser makes, met by
+      // the diff or the flap check), a subscriber sees a PresenceError, as with presenceEvents$.
+      catchError((error: unknown) => throwError(() => asPresenceError(source === 'subscribe' ? 'subscribe' : 'hereNow', error))),
     );
   });
 }

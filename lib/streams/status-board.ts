@@ -86,6 +86,15 @@ type Report = { readonly ok: true } | { readonly ok: false; readonly error: unkn
 /**
  * The board: streams' statuses by id, and all of them as one replayed stream.
  *
+ * @example
+ * ```ts
+ * const board = new StatusBoard();
+ * board.open('events 1', 'events', { channels: ['lobby'], channelGroups: [] });
+ * board.report('events 1', { ok: false, error: new PresenceError('network', 'ECONNREFUSED', { operation: 'subscribe' }) });
+ * console.log(board.get('events 1')?.state, board.get('events 1')?.attempt);
+ * // Output: retrying 1
+ * ```
+ *
  * @internal
  */
 export class StatusBoard {
@@ -160,6 +169,11 @@ const boards = new WeakMap<PresenceContext, StatusBoard>();
  * (those running already, and each made later), so ask for it before starting the streams whose
  * whole history matters; `new Presence()` does.
  *
+ * @example
+ * ```ts
+ * statusBoard(context).all$.subscribe((streams) => console.log(streams.map((s) => `${s.id}: ${s.state}`)));
+ * ```
+ *
  * @internal
  */
 export function statusBoard(context: PresenceContext): StatusBoard {
@@ -172,7 +186,17 @@ export function statusBoard(context: PresenceContext): StatusBoard {
   return board;
 }
 
-/** The board id of a shared loop. */
+/**
+ * The board id of a shared loop: its kind and its registry key, so that the same loop made again
+ * (same key) takes its place on the board.
+ *
+ * @example
+ * ```ts
+ * hereNow$(context, { channels: ['lobby'] }, (pollKey) => console.log(loopId('poll', pollKey)));
+ * ```
+ *
+ * @internal
+ */
 export function loopId(stream: StreamKind, key: string): string {
   return `${stream} ${key}`;
 }

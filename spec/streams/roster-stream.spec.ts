@@ -82,6 +82,19 @@ describe('roster$ (poll)', () => {
     });
   });
 
+  it('is shared by queries that differ only in spelling out a default (interval 10, stateInfo, source poll, graceMs 0)', () => {
+    ts.run(({ cold }) => {
+      const fake = fakeContext({ hereNow: () => cold('-(a|)', { a: lobby('alice') }) });
+      const seen: Roster[] = [];
+      const spelled = roster$(fake.context, { channels: ['lobby'], interval: 10, stateInfo: StateInfo.onlyUUIDs, source: 'poll', graceMs: 0 }).subscribe((r) => seen.push(r));
+      const implied = roster$(fake.context, { channels: ['lobby'] }).subscribe((r) => seen.push(r));
+      ts.schedule(() => [spelled, implied].forEach((s) => s.unsubscribe()), 5000);
+      ts.flush();
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).toBe(seen[1]);
+    });
+  });
+
   it('is dropped when idle: polling stops with the last subscriber, and a later one starts afresh', () => {
     ts.run(({ cold, expectObservable }) => {
       const answers = [lobby('alice'), lobby('bob')];
@@ -196,6 +209,17 @@ describe('roster$ options', () => {
   });
 });
 
+describe('presence.presenceEvents$ options', () => {
+  it('a userOf that is not a function is a validation error, as with roster$', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const fake = fakeContext({ hereNow: () => cold('-(a|)', { a: lobby('alice') }) });
+      const events = fake.presence.presenceEvents$({ channels: ['lobby'], userOf: 'uuid' as never });
+      // Bounded, so that a stream that polls instead of failing ends the test rather than hangs it.
+      expectObservable(events, '^ 30s !').toBe('#', undefined, expect.objectContaining({ category: 'validation', message: expect.stringContaining('userOf must be a function') }));
+    });
+  });
+});
+
 describe('roster$ (subscribe)', () => {
   it('is seeded by a here-now (even an empty one) and kept by events', () => {
     ts.run(({ cold, expectObservable }) => {
@@ -235,6 +259,41 @@ describe('presence.presenceEvents$ with userOf', () => {
       expectObservable(events.pipe(map((e) => `${e.action} ${e.user} ${e.devices.join('+')}`)), '^ 35s !').toBe('-j 29999ms l', {
         j: 'join alice alice:phone',
         l: 'leave alice ',
+      });
+    });
+  });
+});
+
+describe('presence.presenceEvents$ with userOf: a device swap between two polls', () => {
+  it('is no user leave and join: the user was there at both polls, as the roster shows', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const answers = [lobby('alice:phone'), lobby('alice:laptop'), lobby()];
+      const fake = fakeContext({ hereNow: (_r, call) => cold('-(a|)', { a: answers[Math.min(call, 2)] }) });
+      const userOf = (uuid: string) => uuid.split(':')[0];
+      const events = fake.presence.presenceEvents$({ channels: ['lobby'], interval: 10, userOf });
+      expectObservable(events.pipe(map((e) => `${e.action} ${e.user} ${e.devices.join('+')}`)), '^ 25s !').toBe('-j 19999ms l', {
+        j: 'join alice alice:phone',
+        l: 'leave alice ',
+      });
+      const users = fake.presence.roster$({ channels: ['lobby'], interval: 10, userOf }).pipe(map((r) => [...(r.channels.get('lobby')?.users.keys() ?? [])]));
+      expectObservable(users, '^ 25s !').toBe('-a 9999ms a 9999ms b', { a: ['alice'], b: [] });
+    });
+  });
+});
+
+describe('roster$ (subscribe): events that change nothing', () => {
+  it('emits nothing for a join of someone present, or a state change to the same state', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const polls = [
+        cold('-(a|)', { a: envelope('100') }),
+        cold('5ms (a|)', { a: envelope('101', presence('101', { action: 'join', uuid: 'bob', occupancy: 1, timestamp: 7, data: { mood: 'hi' } })) }),
+        cold('5ms (a|)', { a: envelope('102', presence('102', { action: 'join', uuid: 'bob', occupancy: 1, timestamp: 8, data: { mood: 'hi' } })) }),
+        cold('5ms (a|)', { a: envelope('103', presence('103', { action: 'state-change', uuid: 'bob', occupancy: 1, timestamp: 9, data: { mood: 'hi' } })) }),
+      ];
+      const fake = fakeContext({ subscribe: (_r, call) => polls[call] ?? cold('-'), hereNow: () => cold('-(a|)', { a: lobby() }) });
+      expectObservable(briefly(roster$(fake.context, { channels: ['lobby'], source: 'subscribe' }, events$)), '^ 50ms !').toBe('--a 4ms b', {
+        a: [],
+        b: ['bob={"mood":"hi"}'],
       });
     });
   });
