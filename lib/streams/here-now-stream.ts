@@ -107,14 +107,14 @@ function poll(context: PresenceContext, keyset: Keyset, stateInfo: StateInfo, ex
   const { channels } = loop.held();
   if (exact === undefined && channels.length === 0) return EMPTY;
   const requests = exact === undefined ? requestBatches(channels, [], undefined) : [exact];
-  const retrying = context.retry === undefined ? identity : retry<HereNowResult>(retryConfig(context.retry));
+  const retrying = context.retry === undefined ? identity : retry<HereNowResult>(retryConfig(context.retry, (error) => loop.failed?.(error)));
   return from(requests).pipe(
     mergeMap((request) =>
       hereNowWith(context, { keyset, channels: request.channels, channelGroups: request.channelGroups, stateInfo }, { attempts: 1 }).pipe(
         retrying,
         catchError((error: unknown) => {
           if (!isRetryable(error)) throw error;
-          loop.skipped?.(error);
+          loop.failed?.(error);
           return EMPTY;
         }),
       ),

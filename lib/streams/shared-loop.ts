@@ -84,10 +84,11 @@ export class SharedLoop<T, C extends Claim = Claim> {
    */
   round: (loop: SharedLoop<T, C>) => Observable<T>;
   /**
-   * Hears of a round that failed transiently and yields nothing (a poll skips it), so that the
-   * failure is not silent; set by a status board.
+   * Hears of each transient failure inside a round, as it happens: a try about to be retried, or
+   * the last one, after which a poll skips the round. Failures are then never silent, even while
+   * a round is still retrying; set by a status board.
    */
-  skipped?: (error: unknown) => void;
+  failed?: (error: unknown) => void;
 
   constructor(options: SharedLoopOptions<T, C>) {
     this.round = options.round;

@@ -3,7 +3,7 @@
  * heartbeat and poll loops, each `events$`) is kept here, per stream, so that a late subscriber
  * gets the current state of every one. A client gets its board on first use (`status$`,
  * `events$`, `roster$`, or `new Presence()`); a page that never asks for status bundles none of
- * this, and its loops carry no more than two unused fields (`SharedLoop.round`, `.skipped`).
+ * this, and its loops carry no more than two unused fields (`SharedLoop.round`, `.failed`).
  */
 import { asyncScheduler, BehaviorSubject, Observable } from 'rxjs';
 import { asPresenceError, type PresenceError, type PresenceOperation } from '../errors';
@@ -219,7 +219,7 @@ function watchLoops<T, C extends Claim>(board: StatusBoard, stream: StreamKind, 
     const id = loopId(stream, key);
     board.open(id, stream, loop.held());
     const round = loop.round;
-    loop.skipped = (error) => board.report(id, { ok: false, error }, loop.held());
+    loop.failed = (error) => board.report(id, { ok: false, error }, loop.held());
     loop.round = (self) =>
       new Observable<T>((subscriber) =>
         round(self).subscribe({

@@ -89,6 +89,28 @@ describe('status$', () => {
     });
   });
 
+  it("reports each failed try of a poll as it happens, not only once the round's retries are spent", () => {
+    ts.run(({ cold }) => {
+      const fake = fakeContext({
+        // The first poll fails twice and is answered on its third try (1 s, then 2 s, later).
+        hereNow: (_r, call) => (call < 2 ? cold('-#', undefined, refused) : cold('-(a|)', { a: responses.hereNow(['alice']) })),
+      });
+      const context = { ...fake.context, retry: { attempts: 3, baseDelayMs: 1000, maxDelayMs: 10_000, jitter: false } };
+      const seen = record(status$(context));
+      const sub = hereNow$(context, { channels: ['lobby'], interval: 60 }).subscribe();
+      ts.schedule(() => sub.unsubscribe(), 5000);
+      ts.flush();
+      expect(brief(seen)).toEqual([
+        [0, []],
+        [0, ['poll connecting 0']],
+        [1, ['poll retrying 1']],
+        [1002, ['poll retrying 2']],
+        [3003, ['poll live 0']],
+        [5000, []],
+      ]);
+    });
+  });
+
   it('keeps a stream that failed for good on the board, with its error', () => {
     ts.run(({ cold, expectObservable }) => {
       const fake = fakeContext({ hereNow: () => cold('-#', undefined, forbidden) });
