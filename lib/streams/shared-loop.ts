@@ -89,12 +89,17 @@ export class SharedLoop<T, C extends Claim = Claim> {
    * a round is still retrying; set by a status board.
    */
   failed?: (error: unknown) => void;
+  /**
+   * Sees the rounds this loop follows from elsewhere before its members do; set by a status
+   * board, for which a follower tab's health is that of the leader's rounds.
+   */
+  followed?: (rounds$: Observable<T>) => Observable<T>;
 
   constructor(options: SharedLoopOptions<T, C>) {
     this.round = options.round;
     const own$ = this.#restart.pipe(switchMap(() => timer(0, options.intervalMs).pipe(exhaustMap(() => defer(() => this.round(this))))));
     const shared$ = this.#source.pipe(
-      switchMap((source) => source ?? own$),
+      switchMap((source) => (source === undefined ? own$ : (this.followed?.(source) ?? source))),
       takeUntil(this.#end),
       // Replaying the latest round: a BehaviorSubject whose `undefined` start is filtered out does
       // what a ReplaySubject(1) does, and a page bundles one kind of subject less.

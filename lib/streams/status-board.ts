@@ -3,9 +3,9 @@
  * heartbeat and poll loops, each `events$`) is kept here, per stream, so that a late subscriber
  * gets the current state of every one. A client gets its board on first use (`status$`,
  * `events$`, `roster$`, or `new Presence()`); a page that never asks for status bundles none of
- * this, and its loops carry no more than two unused fields (`SharedLoop.round`, `.failed`).
+ * this, and its loops carry no more than a few unused fields (`SharedLoop.round`, `.failed`, `.followed`).
  */
-import { asyncScheduler, BehaviorSubject, Observable } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, type Observable, tap } from 'rxjs';
 import { asPresenceError, type PresenceError, type PresenceOperation } from '../errors';
 import type { PresenceContext } from '../presence-context';
 import type { Claim, SharedLoop } from './shared-loop';
@@ -220,22 +220,20 @@ function watchLoops<T, C extends Claim>(board: StatusBoard, stream: StreamKind, 
     board.open(id, stream, loop.held());
     const round = loop.round;
     loop.failed = (error) => board.report(id, { ok: false, error }, loop.held());
-    loop.round = (self) =>
-      new Observable<T>((subscriber) =>
-        round(self).subscribe({
+    // A heartbeat reports each failure before its retry; anything else is an answer.
+    const reported = (rounds$: Observable<T>): Observable<T> =>
+      rounds$.pipe(
+        tap({
           next: (value) => {
             const event = value as MaybeFailed;
-            // A heartbeat reports each failure before its retry; anything else is an answer.
-            board.report(id, event.type === 'failed' ? { ok: false, error: event.error, attempt: event.attempt } : { ok: true }, self.held());
-            subscriber.next(value);
+            board.report(id, event.type === 'failed' ? { ok: false, error: event.error, attempt: event.attempt } : { ok: true }, loop.held());
           },
-          error: (error: unknown) => {
-            board.report(id, { ok: false, error, final: true }, self.held());
-            subscriber.error(error);
-          },
-          complete: () => subscriber.complete(),
+          error: (error: unknown) => board.report(id, { ok: false, error, final: true }, loop.held()),
         }),
       );
+    loop.round = (self) => reported(round(self));
+    // A follower tab's loop makes no rounds of its own: the leader's, which it follows, tell its health.
+    loop.followed = reported;
   };
   for (const [key, loop] of registry) watch(key, loop);
   const set = registry.set.bind(registry);

@@ -111,6 +111,32 @@ describe('status$', () => {
     });
   });
 
+  it("takes a follower tab's health from the leader's rounds it follows", () => {
+    ts.run(({ cold, hot }) => {
+      const fake = fakeContext({ hereNow: () => cold('-(a|)', { a: responses.hereNow(['alice']) }) });
+      const seen = record(fake.presence.status$);
+      // As shareAcrossTabs does in a follower tab: told to follow before its first round.
+      const round = { covered: new Set(['lobby']), result: { totalChannels: 0, totalOccupancy: 0, channels: new Map() } };
+      const leader$ = hot('---a---#', { a: round }, refused);
+      fake.context.loops.polls.set = new Proxy(fake.context.loops.polls.set, {
+        apply: (target, registry, [key, loop]) => {
+          loop.follow(leader$);
+          return Reflect.apply(target, registry, [key, loop]);
+        },
+      });
+      const sub = hereNow$(fake.context, { channels: ['lobby'], interval: 10 }).subscribe({ error: () => undefined });
+      ts.schedule(() => sub.unsubscribe(), 9);
+      ts.flush();
+      expect(brief(seen)).toEqual([
+        [0, []],
+        [0, ['poll connecting 0']],
+        [3, ['poll live 0']],
+        [7, ['poll failed 0']],
+      ]);
+      expect(fake.of('hereNow')).toHaveLength(0);
+    });
+  });
+
   it('keeps a stream that failed for good on the board, with its error', () => {
     ts.run(({ cold, expectObservable }) => {
       const fake = fakeContext({ hereNow: () => cold('-#', undefined, forbidden) });
