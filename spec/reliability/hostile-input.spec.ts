@@ -100,25 +100,25 @@ describe('hostile input: the emulator answers garbage with JSON errors and keeps
 
   it(`random bytes on the socket never crash it (${RUNS} runs, and some left hanging)`, async () => {
     const garbage = fc.uint8Array({ minLength: 1, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('latin1'));
-    // Ending with a blank line makes the server decide now instead of waiting for its header timeout.
-    await fc.assert(
-      fc.asyncProperty(garbage, async (text) => {
-        const reply = await rawExchange(emulator.port, `${text}\r\n\r\n`);
-        if (reply !== '') expect(reply).toMatch(/^HTTP\/1\.1 4\d\d /);
-      }),
-      { numRuns: RUNS },
-    );
-    // Left hanging, these wait for the request timeout: a second emulator with a short one, and
-    // all ten at once, so that the wait is paid once and briefly.
+    // An emulator with a 1 s request timeout: bytes that are only blank lines (which HTTP skips)
+    // leave a request unfinished however they end, and each such run then waits for that timeout.
     const patient = await startEmulator({ requestTimeoutMs: 1000 });
     try {
+      // Ending with a blank line makes the server decide now instead of waiting for its header timeout.
+      await fc.assert(
+        fc.asyncProperty(garbage, async (text) => {
+          const reply = await rawExchange(patient.port, `${text}\r\n\r\n`);
+          if (reply !== '') expect(reply).toMatch(/^HTTP\/1\.1 4\d\d /);
+        }),
+        { numRuns: RUNS },
+      );
+      // Left hanging, these wait for the request timeout: all ten at once, so that the wait is paid once.
       const replies = await Promise.all(fc.sample(garbage, 10).map((text) => rawExchange(patient.port, text)));
       for (const reply of replies) if (reply !== '') expect(reply).toMatch(/^HTTP\/1\.1 4\d\d /);
       expect((await fetch(`${patient.url}/time/0`)).status).toBe(200);
     } finally {
       await patient.close();
     }
-    expect((await fetch(`${emulator.url}/time/0`)).status).toBe(200);
   }, 60_000);
 
   it('oversized requests get 414 and memory stays flat', async () => {
