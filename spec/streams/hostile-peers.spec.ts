@@ -12,22 +12,13 @@ import { events$ } from '../../lib/streams/events-stream';
 import { presenceEvents$ } from '../../lib/streams/presence-events-stream';
 import { jsonEqual } from '../../lib/streams/json-equal';
 import { fakeContext } from '../helpers/fake-transport';
+import { envelope, lobby, nested, presence } from '../helpers/hostile-bodies';
 
 let ts: TestScheduler;
 beforeEach(() => {
   ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 });
 
-/** `[[[…[leaf]…]]]`, `levels` deep, built without recursion: 4,000 levels are 8 KB of JSON. */
-function nested(levels: number, leaf: unknown = 0): unknown {
-  let value: unknown = leaf;
-  for (let i = 0; i < levels; i++) value = [value];
-  return value;
-}
-
-const lobby = (...occupants: Array<{ uuid: string; state: unknown }>) => ({ status: 200, message: 'OK', service: 'Presence', occupancy: occupants.length, uuids: occupants });
-const envelope = (tt: string, ...m: object[]) => ({ t: { t: tt, r: 1 }, m });
-const presence = (tt: string, d: object) => ({ a: '1', f: 0, p: { t: tt, r: 1 }, k: 'sub', c: 'lobby-pnpres', b: 'lobby-pnpres', d });
 
 describe("a peer's deeply nested state", () => {
   it('is 8 KB of JSON at 4,000 levels (what the service lets through)', () => {

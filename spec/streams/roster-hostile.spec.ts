@@ -9,20 +9,13 @@ import { events$ } from '../../lib/streams/events-stream';
 import { stateOf } from '../../lib/streams/roster-selectors';
 import { roster$ } from '../../lib/streams/roster-stream';
 import { fakeContext } from '../helpers/fake-transport';
+import { envelope, lobby, nested, presence } from '../helpers/hostile-bodies';
 
 let ts: TestScheduler;
 beforeEach(() => {
   ts = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 });
 
-function nested(levels: number, leaf: unknown = 0): unknown {
-  let value: unknown = leaf;
-  for (let i = 0; i < levels; i++) value = [value];
-  return value;
-}
-const lobby = (...occupants: Array<{ uuid: string; state: unknown }>) => ({ status: 200, message: 'OK', service: 'Presence', occupancy: occupants.length, uuids: occupants });
-const envelope = (tt: string, ...m: object[]) => ({ t: { t: tt, r: 1 }, m });
-const presence = (tt: string, d: object) => ({ a: '1', f: 0, p: { t: tt, r: 1 }, k: 'sub', c: 'lobby-pnpres', b: 'lobby-pnpres', d });
 // Getters that throw stand in for any bug that processing the answer might hit.
 const throwing = () => ({
   get mood(): unknown {
