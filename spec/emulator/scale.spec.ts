@@ -94,14 +94,23 @@ it('expires half, then the rest, keeping here now and where now in agreement', a
 });
 
 it('spreads a mass timeout over several turns of the event loop and keeps answering meanwhile', async () => {
-  const massKey = randomKey();
-  const { presence } = emulator.keyspaces.write(massKey);
-  for (let i = 0; i < 20_000; i++) presence.heartbeat(`mass-${i}`, ['crowd'], 1);
-  clock.advance(1_000);
-
-  // No sweep(): the request runs one slice of expiry and answers.
-  const during = (await ok(emulator, `/v2/presence/sub-key/${massKey}/channel/crowd?uuid=me&disable_uuids=1`)) as Single;
-  for (let turn = 0; turn < 100 && presence.size > 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+  const massTimeout = async () => {
+    const massKey = randomKey();
+    const { presence } = emulator.keyspaces.write(massKey);
+    for (let i = 0; i < 20_000; i++) presence.heartbeat(`mass-${i}`, ['crowd'], 1);
+    clock.advance(1_000);
+    // No sweep(): the request runs one slice of expiry and answers.
+    const during = (await ok(emulator, `/v2/presence/sub-key/${massKey}/channel/crowd?uuid=me&disable_uuids=1`)) as Single;
+    for (let turn = 0; turn < 100 && presence.size > 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    return { massKey, presence, during };
+  };
+  // A request that arrives in the turn where the background's once-a-second slice is scheduled but
+  // has not run yet leaves the expiry to that slice and answers before any (by design: one slice
+  // per turn bounds the stall). Such a round shows nothing of the request's own slice, so it is run
+  // again, up to three times in all; on a loaded machine the coincidence is no longer rare.
+  let round = await massTimeout();
+  for (let again = 0; again < 2 && round.during.occupancy === 20_000; again++) round = await massTimeout();
+  const { massKey, presence, during } = round;
 
   expect(during.occupancy).toBeGreaterThan(0);
   expect(during.occupancy).toBeLessThan(20_000);
