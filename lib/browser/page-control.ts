@@ -208,19 +208,29 @@ export class PageControl {
 
   #watch(loop: AnyLoop): void {
     const { claim, restart } = Object.getPrototypeOf(loop) as AnyLoop;
+    // Only this tab's own claims change what it announces: a leader's stand-ins for other tabs
+    // do not, and a claim's own restart (a grown union) is the claim's one change, not a second.
+    let claiming = 0;
     loop.claim = (made) => {
-      if (this.#remotely > 0) this.#remote.add(made);
-      const release = claim.call(loop, made);
-      this.changed$.next();
+      const remote = this.#remotely > 0;
+      if (remote) this.#remote.add(made);
+      claiming++;
+      let release: () => void;
+      try {
+        release = claim.call(loop, made);
+      } finally {
+        claiming--;
+      }
+      if (!remote) this.changed$.next();
       return () => {
         release();
-        this.changed$.next();
+        if (!remote) this.changed$.next();
       };
     };
     // A member's state changed (it restarts the rounds to announce it).
     loop.restart = () => {
       restart.call(loop);
-      this.changed$.next();
+      if (claiming === 0) this.changed$.next();
     };
   }
 

@@ -112,19 +112,20 @@ export function shareTabs(context: PresenceContext, environment: PageEnvironment
   const { locks, channel } = environment;
   const subscription = new Subscription();
   let tabs: TabSharing | undefined;
+  const pauseHidden = options.pauseHiddenPolls ?? true;
   if (locks === undefined || channel === undefined) {
     if (!warned) {
       warned = true;
       environment.warn(`rx-presence: shareAcrossTabs needs ${locks === undefined ? 'navigator.locks' : 'BroadcastChannel'}; each tab heartbeats and polls on its own`);
     }
   } else {
-    tabs = new TabSharing(control, keyset, options.pauseHiddenPolls ?? true);
+    tabs = new TabSharing(control, keyset);
     control.sharing = tabs;
     tabs.start();
   }
   let visible = true;
   const pausePolls = () => {
-    control.pollsPaused = (options.pauseHiddenPolls ?? true) && !visible && (tabs === undefined || tabs.allHidden());
+    control.pollsPaused = pauseHidden && !visible && (tabs === undefined || tabs.allHidden());
     control.apply();
   };
   subscription.add(
@@ -190,7 +191,6 @@ class TabSharing implements SharingState {
   constructor(
     readonly control: PageControl,
     readonly keyset: Keyset,
-    readonly pauseHiddenPolls: boolean,
   ) {
     this.keysetId = keysetId(keyset);
   }
@@ -327,15 +327,17 @@ class TabSharing implements SharingState {
       const channels = new Set<string>();
       const channelGroups = new Set<string>();
       let state: Record<string, PresenceState> | undefined;
+      let mine = false;
       for (const claim of loop.claims()) {
         if (this.control.isRemote(claim)) continue;
+        mine = true;
         for (const name of claim.channels) channels.add(name);
         for (const name of claim.channelGroups) channelGroups.add(name);
         const own = (claim as { state?: Record<string, PresenceState> }).state;
         if (own !== undefined) state = { ...state, ...own };
       }
       if (channels.size + channelGroups.size === 0 && kind === 'heartbeats') continue;
-      if (kind === 'polls' && ![...loop.claims()].some((claim) => !this.control.isRemote(claim))) continue;
+      if (kind === 'polls' && !mine) continue;
       claims.push({ kind, key: read.shared, channels: [...channels], channelGroups: [...channelGroups], ...(state === undefined ? {} : { state }) });
     }
     this.#post({ type: 'claims', tab: this.#tab, visible: this.#visible, claims });

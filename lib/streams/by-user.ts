@@ -134,7 +134,8 @@ export function byUser<S = unknown>(userOf: UserOf<S>): OperatorFunction<Presenc
           // The user's last device left in this burst and another arrives: the user never left.
           const stayed = pending.delete(key);
           if (stayed) calledOff$.next(key);
-          if (devices.length > 0 || stayed) return event.action === 'join' ? EMPTY : of({ ...event, user, devices: now });
+          // A further device of a user already present is no user join.
+          if ((devices.length > 0 || stayed) && event.action === 'join') return EMPTY;
           return of({ ...event, user, devices: now });
         }),
       );

@@ -22,7 +22,7 @@ import { targets } from '../validate';
 import { userKey, type UserOf } from './by-user';
 import { diffOccupancy } from './diff-occupancy';
 import { hereNow$ } from './here-now-stream';
-import { keysetId } from './keyset-id';
+import { keysetId, objectId } from './keyset-id';
 import { decodeStates, suppressFlaps, type PresenceEventsOptions, type SubscribeSource } from './presence-events-stream';
 import { loopId, statusBoard, type StreamStatus } from './status-board';
 
@@ -128,16 +128,6 @@ export interface Roster<S = unknown> {
 /** What the fold takes: a change, or the health of the stream below. */
 type Input<S> = { readonly event: PresenceEvent<S> } | { readonly status: StreamStatus | undefined };
 
-const functionIds = new WeakMap<object, number>();
-let nextFunctionId = 0;
-/** A number per codec or `userOf` object, so that identical queries share one roster. */
-function idOf(value: object | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  let id = functionIds.get(value);
-  if (id === undefined) functionIds.set(value, (id = nextFunctionId++));
-  return id;
-}
-
 const rosters = new WeakMap<PresenceContext, Map<string, Observable<Roster<never>>>>();
 
 /**
@@ -181,8 +171,8 @@ export function roster$<S = unknown>(context: PresenceContext, options: RosterOp
       source === 'poll' ? (pollOptions.interval ?? 10) : null,
       pollOptions.stateInfo ?? (stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all),
       graceMs,
-      idOf(stateCodec),
-      idOf(userOf),
+      stateCodec && objectId(stateCodec),
+      userOf && objectId(userOf),
     ]);
     let registry = rosters.get(context);
     if (registry === undefined) rosters.set(context, (registry = new Map()));

@@ -91,7 +91,7 @@ type Report = { readonly ok: true } | { readonly ok: false; readonly error: unkn
  * const board = new StatusBoard();
  * board.open('events 1', 'events', { channels: ['lobby'], channelGroups: [] });
  * board.report('events 1', { ok: false, error: new PresenceError('network', 'ECONNREFUSED', { operation: 'subscribe' }) });
- * console.log(board.get('events 1')?.state, board.get('events 1')?.attempt);
+ * board.all$.subscribe(([s]) => console.log(s.state, s.attempt));
  * // Output: retrying 1
  * ```
  *
@@ -145,11 +145,6 @@ export class StatusBoard {
       this.#streams.delete(old);
       this.#publish();
     }
-  }
-
-  /** The status of one stream now, if it is on the board. */
-  get(id: string): StreamStatus | undefined {
-    return this.#streams.get(id);
   }
 
   #set(status: StreamStatus): void {

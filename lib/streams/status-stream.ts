@@ -1,4 +1,4 @@
-import { defer, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { PresenceContext } from '../presence-context';
 import { statusBoard, type StreamStatus } from './status-board';
 
@@ -25,6 +25,5 @@ import { statusBoard, type StreamStatus } from './status-board';
  * ```
  */
 export function status$(context: PresenceContext): Observable<readonly StreamStatus[]> {
-  const board = statusBoard(context);
-  return defer(() => board.all$);
+  return statusBoard(context).all$;
 }
