@@ -157,6 +157,8 @@ export function decodeStates<S>(codec: t.Decoder<unknown, S>): OperatorFunction<
  * form of `presence.presenceEvents$()`, for code that holds only a {@link PresenceContext}.
  * See `Presence.presenceEvents$` for the options and the behaviour. For `source: 'subscribe'`,
  * pass `events$` as `subscribeSource` (it is not imported here, so polling pages stay small).
+ * `joined`, if given, is told which stream below the events come from: the key of the shared
+ * poll, or the status id of the `events$` long-poll (`roster$` reads its health with it).
  *
  * @example
  * ```ts
@@ -180,6 +182,7 @@ export function presenceEvents$<S = unknown>(
   context: PresenceContext,
   options: PresenceEventsOptions<S> = {},
   subscribeSource?: SubscribeSource,
+  joined?: (pollKeyOrStatusId: string) => void,
 ): Observable<PresenceEvent<S>> {
   return defer(() => {
     const { initial = 'join', graceMs = 0, stateCodec, source = 'poll', ...pollOptions } = options;
@@ -196,8 +199,8 @@ export function presenceEvents$<S = unknown>(
     const raw$ =
       source === 'subscribe'
         ? // Checked just above.
-          subscribeSource!(context, { keyset: pollOptions.keyset, using: pollOptions.using, channels: pollOptions.channels, channelGroups: pollOptions.channelGroups, initial })
-        : hereNow$(context, { ...pollOptions, stateInfo }).pipe(diffOccupancy({ initial }));
+          subscribeSource!(context, { keyset: pollOptions.keyset, using: pollOptions.using, channels: pollOptions.channels, channelGroups: pollOptions.channelGroups, initial }, joined)
+        : hereNow$(context, { ...pollOptions, stateInfo }, joined).pipe(diffOccupancy({ initial }));
     return raw$.pipe(
       stateCodec === undefined ? (identity as OperatorFunction<PresenceEvent, PresenceEvent<S>>) : decodeStates(stateCodec),
       suppressFlaps<S>(graceMs),

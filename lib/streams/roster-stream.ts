@@ -5,11 +5,9 @@ import {
   distinctUntilChanged,
   filter,
   finalize,
-  identity,
   map,
   merge,
   type Observable,
-  type OperatorFunction,
   shareReplay,
   tap,
   throwError,
@@ -20,10 +18,8 @@ import type { PresenceContext } from '../presence-context';
 import type { PresenceEvent } from '../types';
 import { targets } from '../validate';
 import { userKey, type UserOf } from './by-user';
-import { diffOccupancy } from './diff-occupancy';
-import { hereNow$ } from './here-now-stream';
 import { keysetId, objectId } from './keyset-id';
-import { decodeStates, suppressFlaps, type PresenceEventsOptions, type SubscribeSource } from './presence-events-stream';
+import { presenceEvents$, type PresenceEventsOptions, type SubscribeSource } from './presence-events-stream';
 import { loopId, statusBoard, type StreamStatus } from './status-board';
 
 /**
@@ -155,10 +151,8 @@ const rosters = new WeakMap<PresenceContext, Map<string, Observable<Roster<never
 export function roster$<S = unknown>(context: PresenceContext, options: RosterOptions<S> = {}, subscribeSource?: SubscribeSource): Observable<Roster<S>> {
   return defer(() => {
     const { userOf, stateCodec, graceMs = 0, source = 'poll', ...pollOptions } = options;
+    // The other options are checked by presenceEvents$, which the roster folds.
     if (userOf !== undefined && typeof userOf !== 'function') throw validationError('hereNow', 'userOf must be a function');
-    if (source !== 'poll' && source !== 'subscribe') throw validationError('hereNow', `source must be 'poll' or 'subscribe', got ${String(source)}`);
-    if (source === 'subscribe' && subscribeSource === undefined) throw validationError('hereNow', "source 'subscribe' needs events$ as the third argument");
-    if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw validationError('hereNow', `graceMs must be 0 or more, got ${String(graceMs)}`);
     const keyset = context.keysets.resolve(pollOptions, 'hereNow');
     const target = targets('hereNow', pollOptions, true);
     // Keyed by what the options mean, defaults applied, so that spelling one out does not split
@@ -169,7 +163,7 @@ export function roster$<S = unknown>(context: PresenceContext, options: RosterOp
       [...target.channelGroups].sort(),
       source,
       source === 'poll' ? (pollOptions.interval ?? 10) : null,
-      pollOptions.stateInfo ?? (stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all),
+      stateInfoOf(options),
       graceMs,
       stateCodec && objectId(stateCodec),
       userOf && objectId(userOf),
@@ -189,23 +183,18 @@ export function roster$<S = unknown>(context: PresenceContext, options: RosterOp
   });
 }
 
+/** The here-now state info a roster polls with: as asked, else uuids, with states when decoded. */
+const stateInfoOf = (options: Pick<RosterOptions, 'stateInfo' | 'stateCodec'>): StateInfo => options.stateInfo ?? (options.stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all);
+
 /** One roster: the events of the stream below folded, with its health from the status board. */
 function build<S>(context: PresenceContext, options: RosterOptions<S>, channels: readonly string[], subscribeSource: SubscribeSource | undefined): Observable<Roster<S>> {
   return defer(() => {
-    const { userOf, stateCodec, graceMs = 0, source = 'poll', ...pollOptions } = options;
+    const { userOf, source = 'poll', ...eventsOptions } = options;
+    if (stateInfoOf(options) === StateInfo.none) throw validationError('hereNow', 'a roster needs uuids: stateInfo none gives counts only');
     const board = statusBoard(context);
     let statusId: string | undefined;
-    const stateInfo = pollOptions.stateInfo ?? (stateCodec === undefined ? StateInfo.onlyUUIDs : StateInfo.all);
-    if (stateInfo === StateInfo.none) throw validationError('hereNow', 'a roster needs uuids: stateInfo none gives counts only');
-    const raw$: Observable<PresenceEvent> =
-      source === 'subscribe' && subscribeSource !== undefined
-        ? subscribeSource(context, { keyset: pollOptions.keyset, using: pollOptions.using, channels: pollOptions.channels, channelGroups: pollOptions.channelGroups }, (id) => (statusId = id))
-        : hereNow$(context, { ...pollOptions, stateInfo }, (pollKey) => (statusId = loopId('poll', pollKey))).pipe(diffOccupancy());
-    const events$ = raw$.pipe(
-      stateCodec === undefined ? (identity as OperatorFunction<PresenceEvent, PresenceEvent<S>>) : decodeStates(stateCodec),
-      suppressFlaps<S>(graceMs),
-      map((event): Input<S> => ({ event })),
-    );
+    const joined = (id: string) => (statusId = source === 'subscribe' ? id : loopId('poll', id));
+    const events$ = presenceEvents$<S>(context, { ...eventsOptions, source }, subscribeSource, joined).pipe(map((event): Input<S> => ({ event })));
     // Subscribed after the events: by then the stream below has said which board entry is its.
     const health$ = board.all$.pipe(
       map((all) => all.find((status) => status.id === statusId)),
