@@ -23,6 +23,8 @@ export interface Invocation {
   readonly settings: ClientSettings;
   readonly globals: GlobalOptions;
   readonly out: Output;
+  /** Writes a progress line on stderr, named after the command (`rx-presence: watch: …`). */
+  readonly progress: (line: string) => void;
 }
 
 /**
@@ -80,11 +82,12 @@ export function invocation(command: Command, io: CliIo, hooks: ClientHooks = {})
   const globals = command.optsWithGlobals<GlobalOptions>();
   const settings = clientSettings(globals, io.env);
   const where = commandPath(command);
+  const progress = (line: string) => io.stderr.write(`rx-presence: ${where}: ${line}\n`);
   const onRetry: ClientHooks['onRetry'] = (error, attempt, delayMs) => {
-    io.stderr.write(`rx-presence: ${where}: ${retryLine(error, attempt, delayMs)}\n`);
+    progress(retryLine(error, attempt, delayMs));
     hooks.onRetry?.(error, attempt, delayMs);
   };
-  return { presence: createClient(settings, { ...hooks, onRetry }), settings, globals, out: new Output(io, globals.json === true) };
+  return { presence: createClient(settings, { ...hooks, onRetry }), settings, globals, out: new Output(io, globals.json === true), progress };
 }
 
 /**

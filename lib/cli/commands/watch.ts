@@ -3,7 +3,7 @@ import { distinctUntilChanged, EMPTY, filter, groupBy, ignoreElements, lastValue
 import { events$, MIN_POLL_INTERVAL, roster$ as roster$Of, StateInfo, type PresenceContext, type PresenceEvent, type Roster, type StreamStatus, type SubscribeSource } from '../../index';
 import { UsageError } from '../errors';
 import { clock, stateText } from '../format';
-import { commandPath, invocation, once, shortReason } from '../invocation';
+import { invocation, once, shortReason } from '../invocation';
 import { aborted, type CliIo } from '../io';
 import { nameList, seconds } from '../parse';
 
@@ -131,7 +131,7 @@ export function watchCommand(io: CliIo): Command {
     .option('--poll', 'poll here-now instead of real-time events (cannot tell a timeout from a leave)')
     .option('--interval <seconds>', `with --poll: seconds between polls, at least ${MIN_POLL_INTERVAL} (default ${WATCH_INTERVAL})`, seconds(MIN_POLL_INTERVAL))
     .action(async (channels: string[], options: WatchOptions, command: Command) => {
-      const { presence, out } = invocation(command, io);
+      const { presence, out, progress } = invocation(command, io);
       if (options.interval !== undefined && options.poll !== true) throw new UsageError('--interval is the polling interval: give --poll too');
       const channelGroups = options.groups ?? [];
       const names = [...channels, ...channelGroups];
@@ -158,11 +158,7 @@ export function watchCommand(io: CliIo): Command {
               tap(([before, roster]) => out.note(rosterLines(before, roster!))),
               ignoreElements(),
             );
-      const where = commandPath(command);
-      const health$ = statusLines(presence.status$).pipe(
-        tap((line) => io.stderr.write(`rx-presence: ${where}: ${line}\n`)),
-        ignoreElements(),
-      );
+      const health$ = statusLines(presence.status$).pipe(tap(progress), ignoreElements());
       await lastValueFrom(
         merge(events$.pipe(tap((event) => out.result(event, () => eventLine(event)))), rosterNotes$, health$).pipe(takeUntil(aborted(io.signal))),
         { defaultValue: undefined },
