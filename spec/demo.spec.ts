@@ -1,32 +1,11 @@
 /** @test examples/demo.ts */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { runChild } from './helpers/child';
 
-const ROOT = join(__dirname, '..');
 /** `npm run demo` is `tsx examples/demo.ts`: the same loader, in the one process (no npx, no tsx CLI wrapper). */
 const DEMO = ['--require', require.resolve('tsx/cjs'), 'examples/demo.ts'];
 
-interface DemoRun {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
 /** Runs the demo as a child with stdout piped (so it prints plain lines); `onStdout` may signal it. */
-function runDemo(command: string, args: string[], onStdout?: (stdout: string, pid: number) => void): Promise<DemoRun> {
-  const started = Date.now();
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, RX_PRESENCE_ORIGIN: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    onStdout?.(stdout, child.pid!);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started })));
-}
+const runDemo = (command: string, args: string[], onStdout?: (stdout: string, pid: number) => void) => runChild(command, args, { RX_PRESENCE_ORIGIN: '' }, onStdout);
 
 /** Lines of one voice (`script`, `watcher`, `emulator`), without the time. */
 const voice = (stdout: string, name: string) =>

@@ -1,8 +1,8 @@
 /** What the CLI specs share: outcomes, the bin as a child process, and servers that fail. */
-import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { runChild } from '../helpers/child';
 
 export const ROOT = join(__dirname, '..', '..');
 /** The `rx-presence` bin, from source. */
@@ -38,19 +38,8 @@ export function spawnCli(
   onStdout?: (stdout: string, pid: number) => void,
   entry = ENTRY,
 ): Promise<Outcome> {
-  const child = spawn(command === 'npx' ? 'npx' : process.execPath, [...(command === 'npx' ? ['tsx'] : ['--import', 'tsx']), entry, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    onStdout?.(stdout, child.pid!);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise<Outcome>((resolve) => child.on('close', (code) => resolve(outcome(code ?? -1, stdout, stderr))));
+  const argv = [...(command === 'npx' ? ['tsx'] : ['--import', 'tsx']), entry, ...args];
+  return runChild(command === 'npx' ? 'npx' : process.execPath, argv, env, onStdout).then((run) => outcome(run.code ?? -1, run.stdout, run.stderr));
 }
 
 /** A port on 127.0.0.1 that nothing listens on. */
