@@ -37,15 +37,30 @@ async function cli(subscribeKey: string, args: string[], options: CliOptions = {
   return outcome(code, stdout, stderr);
 }
 
-/** Runs a long-lived command until `until(stdout)` holds, then Ctrl-C (aborts its signal). */
-async function cliUntil(subscribeKey: string, args: string[], until: (stdout: string) => boolean, env?: Record<string, string>): Promise<Outcome> {
+/** One step of a scene: once `when(stdout)` holds, `then` sets up the next (the last step has none). */
+type Step = readonly [when: (stdout: string) => boolean, then?: () => unknown];
+
+/**
+ * Runs a long-lived command through a scene: each step's action once its condition holds on
+ * stdout (each happens once the previous one has been reported), then Ctrl-C (aborts its signal).
+ */
+async function cliScene(subscribeKey: string, args: string[], steps: readonly Step[], env?: Record<string, string>): Promise<Outcome> {
   const controller = new AbortController();
+  let step = 0;
   return cli(subscribeKey, args, {
     signal: controller.signal,
     ...(env ? { env } : {}),
-    onStdout: (stdout) => until(stdout) && controller.abort(),
+    onStdout: (stdout) => {
+      if (step >= steps.length || !steps[step][0](stdout)) return;
+      const then = steps[step++][1];
+      if (then === undefined) controller.abort();
+      else void then();
+    },
   });
 }
+
+/** Runs a long-lived command until `until(stdout)` holds, then Ctrl-C. */
+const cliUntil = (subscribeKey: string, args: string[], until: (stdout: string) => boolean, env?: Record<string, string>) => cliScene(subscribeKey, args, [[until]], env);
 
 /** A library client on the same keyset, to set the scene the CLI looks at. */
 const client = (subscribeKey: string, userId: string) =>
@@ -224,25 +239,13 @@ describe('watch', () => {
     const alice = client(key, 'alice');
     const bob = client(key, 'bob');
     await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
-    const controller = new AbortController();
-    let step = 0;
-    const result = await cli(key, ['--json', 'watch', 'lobby'], {
-      signal: controller.signal,
-      onStdout: (out) => {
-        // Each step of the scene happens once the previous one has been reported.
-        if (step === 0 && out.includes('"join"')) {
-          step = 1;
-          void firstValueFrom(alice.setState({ mood: 'away' }, { channels: ['lobby'] }));
-        } else if (step === 1 && out.includes('"state-change"')) {
-          step = 2;
-          void firstValueFrom(alice.announceLeave({ channels: ['lobby'] }));
-        } else if (step === 2 && out.includes('"leave"')) {
-          step = 3;
-          // Bob's presence times out a second after his only heartbeat: a timeout, not a leave.
-          void firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 1 }));
-        } else if (step === 3 && out.includes('"timeout"')) controller.abort();
-      },
-    });
+    const result = await cliScene(key, ['--json', 'watch', 'lobby'], [
+      [(out) => out.includes('"join"'), () => firstValueFrom(alice.setState({ mood: 'away' }, { channels: ['lobby'] }))],
+      [(out) => out.includes('"state-change"'), () => firstValueFrom(alice.announceLeave({ channels: ['lobby'] }))],
+      // Bob's presence times out a second after his only heartbeat: a timeout, not a leave.
+      [(out) => out.includes('"leave"'), () => firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 1 }))],
+      [(out) => out.includes('"timeout"')],
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.json()).toEqual([
@@ -258,21 +261,11 @@ describe('watch', () => {
     const key = randomKey();
     const alice = client(key, 'alice');
     await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
-    const controller = new AbortController();
-    let step = 0;
-    const result = await cli(key, ['--json', 'watch', 'lobby', '--poll', '--interval', '3'], {
-      signal: controller.signal,
-      onStdout: (out) => {
-        // Each step of the scene happens once the previous poll has reported the last one.
-        if (step === 0 && out.includes('"join"')) {
-          step = 1;
-          void firstValueFrom(alice.setState({ mood: 'away' }, { channels: ['lobby'] }));
-        } else if (step === 1 && out.includes('"state-change"')) {
-          step = 2;
-          void firstValueFrom(alice.announceLeave({ channels: ['lobby'] }));
-        } else if (step === 2 && out.includes('"leave"')) controller.abort();
-      },
-    });
+    const result = await cliScene(key, ['--json', 'watch', 'lobby', '--poll', '--interval', '3'], [
+      [(out) => out.includes('"join"'), () => firstValueFrom(alice.setState({ mood: 'away' }, { channels: ['lobby'] }))],
+      [(out) => out.includes('"state-change"'), () => firstValueFrom(alice.announceLeave({ channels: ['lobby'] }))],
+      [(out) => out.includes('"leave"')],
+    ]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.json()).toEqual([
@@ -302,21 +295,12 @@ describe('watch', () => {
     const alice = client(key, 'alice');
     const bob = client(key, 'bob');
     await firstValueFrom(alice.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
-    const controller = new AbortController();
-    let step = 0;
-    const result = await cli(key, ['watch', 'lobby', 'games'], {
-      signal: controller.signal,
-      onStdout: (out) => {
-        const notes = out.split('\n').filter((line) => line.includes('here now')).length;
-        if (step === 0 && notes === 2) {
-          step = 1;
-          void firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }));
-        } else if (step === 1 && notes === 3) {
-          step = 2;
-          void firstValueFrom(alice.announceLeave({ channels: ['lobby'] }));
-        } else if (step === 2 && notes === 4) controller.abort();
-      },
-    });
+    const notes = (out: string) => out.split('\n').filter((line) => line.includes('here now')).length;
+    const result = await cliScene(key, ['watch', 'lobby', 'games'], [
+      [(out) => notes(out) === 2, () => firstValueFrom(bob.announceHeartbeat({ channels: ['lobby'], heartbeat: 60 }))],
+      [(out) => notes(out) === 3, () => firstValueFrom(alice.announceLeave({ channels: ['lobby'] }))],
+      [(out) => notes(out) === 4],
+    ]);
     expect(result.code).toBe(0);
     expect(result.lines.filter((line) => line.includes('here now')).map((line) => line.slice(10))).toEqual([
       'here now      lobby  alice (1)',
