@@ -14,6 +14,12 @@ export interface LoadRun {
   readonly connections: number;
   /** Seconds. */
   readonly duration: number;
+  /**
+   * Requests in all, instead of a duration: the smoke run (spec/bench.spec.ts) needs only a few.
+   * autocannon ends a run on its sampling tick (1 s by default), so a counted run also samples
+   * every 50 ms; otherwise 200 requests would hold both cores for a whole second.
+   */
+  readonly amount?: number;
 }
 
 export interface LoadResult {
@@ -36,7 +42,7 @@ process.on('message', (message: { type?: string }) => {
       url: run.url,
       connections: run.connections,
       pipelining: 1,
-      duration: run.duration,
+      ...(run.amount === undefined ? { duration: run.duration } : { amount: run.amount, sampleInt: 50 }),
       requests: run.paths.map((path) => ({ method: 'GET', path })),
     },
     (error, result) => {
