@@ -163,14 +163,26 @@ export async function samplePair(ours: Work, peer: Work, options: PairOptions): 
 /** Flags of this process that a worker should not inherit (profiling would write one file per worker). */
 const NOT_INHERITED = /^--(cpu-prof|heap-prof|prof|inspect)/;
 
+/** `flags` without tsx's loader: each flag naming tsx, with the `--require`/`--import` before it. */
+function withoutLoader(flags: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (const flag of flags) {
+    if (!flag.includes('tsx')) kept.push(flag);
+    else if (/^--(require|import|loader|experimental-loader)$/.test(kept[kept.length - 1] ?? '')) kept.pop();
+  }
+  return kept;
+}
+
 /**
- * Forks a TypeScript worker under the same loader this process runs with (tsx). `extraExecArgv`
+ * Forks a worker: a TypeScript one under the loader this process runs with (tsx), a JavaScript one
+ * (`.js`, `.cjs`) on plain `node`, as the processes the bench measures run (the servers). `extraExecArgv`
  * adds Node flags such as `--expose-gc` or `--max-old-space-size`.
  */
 export function forkWorker(file: string, args: readonly string[] = [], extraExecArgv: readonly string[] = []): ChildProcess {
   const inherited = process.execArgv.filter((flag) => !NOT_INHERITED.test(flag));
+  const plain = /\.c?js$/.test(file);
   const hasLoader = inherited.some((flag) => flag.includes('tsx'));
-  const execArgv = [...(hasLoader ? inherited : [...inherited, '--import', 'tsx']), ...extraExecArgv];
+  const execArgv = [...(plain ? withoutLoader(inherited) : hasLoader ? inherited : [...inherited, '--import', 'tsx']), ...extraExecArgv];
   if (process.env.BENCH_WORKER_PROF !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`);
   return fork(file, [...args], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }

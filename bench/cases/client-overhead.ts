@@ -109,7 +109,7 @@ export async function runClientOverhead(ctx: BenchContext): Promise<Row[]> {
   const calls = ctx.smoke ? 20 : ctx.quick ? 200 : 2_000;
   const reps = ctx.smoke ? 1 : ctx.quick ? 2 : 5;
   const warmup = ctx.smoke ? 10 : ctx.quick ? 100 : 500;
-  const worker = forkWorker(`${__dirname}/../workers/emulator.ts`, [SUBSCRIBE_KEY, CHANNEL, String(OCCUPANTS), '3000']);
+  const worker = forkWorker(`${__dirname}/../workers/emulator.cjs`, [SUBSCRIBE_KEY, CHANNEL, String(OCCUPANTS), '3000']);
   const rows: Row[] = [];
   const sdk = { current: undefined as PubNub | undefined };
   try {

@@ -114,13 +114,13 @@ export async function runEmulatorThroughput(ctx: BenchContext): Promise<Row[]> {
   const operations = ctx.quick ? OPERATIONS.slice(0, 2) : OPERATIONS;
   const rows: Row[] = [];
   const loader = forkWorker(`${__dirname}/../workers/load.ts`);
-  const bare = forkWorker(`${__dirname}/../workers/bare-server.ts`);
+  const bare = forkWorker(`${__dirname}/../workers/bare-server.cjs`);
   try {
     await nextMessage(loader, isType('ready'));
     const { url: bareUrl } = await nextMessage(bare, isType('ready'));
     for (const operation of operations) {
       ctx.log(`emulator throughput: ${operation.name}, ${reps} × ${duration} s per side`);
-      const emulator = forkWorker(`${__dirname}/../workers/emulator.ts`, [SUBSCRIBE_KEY, CHANNEL, String(OCCUPANTS), String(operation.cacheMs)]);
+      const emulator = forkWorker(`${__dirname}/../workers/emulator.cjs`, [SUBSCRIBE_KEY, CHANNEL, String(OCCUPANTS), String(operation.cacheMs)]);
       try {
         const { url: emulatorUrl } = await nextMessage(emulator, isType('ready'));
         // Every uuid's first heartbeat is a join; the runs measure the steady state of refreshes.

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   line('instant fetch + JSON.parse alone (the bare baseline without HTTP)', await usPerCall(barePromise, 20_000));
 
   // 3. Real HTTP against an emulator in another process.
-  const worker = forkWorker(`${__dirname}/../workers/emulator.ts`, ['sub-c-bench', 'lobby', '20', '3000']);
+  const worker = forkWorker(`${__dirname}/../workers/emulator.cjs`, ['sub-c-bench', 'lobby', '20', '3000']);
   try {
     const { url } = await nextMessage(worker, (m): m is { type: 'ready'; url: string } => (m as { type?: string }).type === 'ready');
     const hereNowUrl = `${url}/v2/presence/sub-key/sub-c-bench/channel/lobby?limit=1000&pnsdk=rx-presence%2F0.1.0&uuid=bench-client`;

@@ -26,7 +26,7 @@ const { Keyset, Presence, UserId } = pkg();
 
 async function main(): Promise<void> {
   const [variant = 'ours', callsArg = '200', warmupArg = '300'] = process.argv.slice(2);
-  const worker = forkWorker(`${__dirname}/../workers/emulator.ts`, ['sub-c-bench', 'lobby', '20', '3000']);
+  const worker = forkWorker(`${__dirname}/../workers/emulator.cjs`, ['sub-c-bench', 'lobby', '20', '3000']);
   try {
     const { url } = await nextMessage(worker, (m): m is { type: 'ready'; url: string } => (m as { type?: string }).type === 'ready');
     const presence = new Presence({ defaultKeyset: new Keyset({ subscribeKey: 'sub-c-bench', publishKey: 'pub-c-bench', userId: new UserId('bench-client') }), origin: url });

@@ -5,18 +5,22 @@
  * is answered with this process's `cpuUsage()`.
  *
  * argv: subscribeKey channel occupants hereNowCacheMs
+ *
+ * Plain JavaScript on plain `node`, like bare-server.cjs: users run the emulator from dist/ with
+ * no loader (the `rx-presence-emulator` bin), and tsx's hooks in a measured process cost some 7%
+ * of its CPU per request (bench/index.ts, on the throughput case). The parent warns when dist/ is
+ * older than lib/ (../package.ts).
  */
-import { emulatorServer } from '../package';
+'use strict';
+const { join } = require('node:path');
+const { EmulatorServer } = require(join(__dirname, '..', '..', 'dist', 'cjs', 'emulator', 'server.js'));
 
-// The emulator as users run it (dist/cjs), see ../package.ts.
-const { EmulatorServer } = emulatorServer();
-
-async function main(): Promise<void> {
+async function main() {
   const [subscribeKey = 'bench', channel = 'lobby', occupants = '20', cacheMs = '3000'] = process.argv.slice(2);
   const emulator = await EmulatorServer.start({ hereNowCacheMs: Number(cacheMs) });
   const { presence } = emulator.keyspaces.write(subscribeKey);
   for (let i = 0; i < Number(occupants); i++) presence.heartbeat(`occupant-${i}`, [channel], 300);
-  process.on('message', (message: { type?: string }) => {
+  process.on('message', (message) => {
     if (message.type === 'cpu') process.send?.({ type: 'cpu', ...process.cpuUsage() });
     if (message.type !== 'stop') return;
     void emulator.close().then(() => process.exit(0));

@@ -3,27 +3,22 @@
  * (status, headers and body copied from the emulator's answer) to every request. Configure with
  * `{ type: 'reply', status, headers, body }` (answered `{ type: 'configured' }`); stop with
  * `{ type: 'stop' }`; `{ type: 'cpu' }` is answered with this process's `cpuUsage()`.
+ *
+ * Plain JavaScript on plain `node`, as the emulator worker beside it (emulator.cjs).
  */
-import { createServer, type OutgoingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+'use strict';
+const { createServer } = require('node:http');
 
-interface FixedReply {
-  readonly type: 'reply';
-  readonly status: number;
-  readonly headers: OutgoingHttpHeaders;
-  readonly body: string;
-}
-
-let reply: FixedReply = { type: 'reply', status: 200, headers: {}, body: '' };
+let reply = { type: 'reply', status: 200, headers: {}, body: '' };
 
 const server = createServer({ keepAlive: true }, (_req, res) => {
   res.writeHead(reply.status, reply.headers);
   res.end(reply.body);
 });
 
-process.on('message', (message: { type?: string }) => {
+process.on('message', (message) => {
   if (message.type === 'reply') {
-    reply = message as FixedReply;
+    reply = message;
     process.send?.({ type: 'configured' });
   } else if (message.type === 'cpu') {
     process.send?.({ type: 'cpu', ...process.cpuUsage() });
@@ -35,6 +30,6 @@ process.on('message', (message: { type?: string }) => {
 process.on('disconnect', () => process.exit(0));
 
 server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
+  const { port } = server.address();
   process.send?.({ type: 'ready', url: `http://127.0.0.1:${port}` });
 });
