@@ -23,22 +23,22 @@ const LONG_POLES = [
   'spec/integration/roster.spec.ts', // waits: 23 s, 4 s CPU
   'spec/browser/tabs.spec.ts', // busy: 29 s, 15 s CPU (Chromium)
   'spec/reliability/faults.spec.ts', // waits: 18 s, 4 s CPU
-  'spec/reliability/hostile-input.spec.ts', // busy: 12 s, 13 s CPU
   'spec/integration/streams.spec.ts', // waits: 17 s, 3 s CPU
-  'spec/examples.spec.ts', // busy: 17 s, 17 s CPU
+  'spec/reliability/hostile-input.spec.ts', // busy: 12 s, 13 s CPU
   'spec/integration/events.spec.ts', // waits: 16 s, 3 s CPU
-  'spec/reliability/leaks.spec.ts', // busy: 11 s, 10 s CPU
+  'spec/examples.spec.ts', // busy: 17 s, 17 s CPU
   'spec/demo.spec.ts', // waits: 12 s, 3 s CPU
-  'spec/bench.spec.ts', // busy: 16 s, 10 s CPU
+  'spec/reliability/leaks.spec.ts', // busy: 11 s, 10 s CPU
   'spec/cli/failures.spec.ts', // waits: 11 s, 6 s CPU
-  'spec/cli/cli.spec.ts', // busy: 15 s, 8 s CPU
+  'spec/bench.spec.ts', // busy: 16 s, 10 s CPU
   'spec/emulator/subscribe-sdk.spec.ts', // waits: 10 s, 3 s CPU
-  'spec/readme.spec.ts', // busy: 11 s, 10 s CPU
+  'spec/cli/cli.spec.ts', // busy: 15 s, 8 s CPU
   'spec/reliability/soak.spec.ts', // waits: 8 s, 3 s CPU
-  'spec/reliability/state-roundtrip.spec.ts', // busy: 7 s, 8 s CPU
+  'spec/readme.spec.ts', // busy: 11 s, 10 s CPU
   'spec/browser/page-hide.spec.ts', // waits: 7 s, 6 s CPU
-  'spec/docs.spec.ts', // busy: 6 s, 8 s CPU
+  'spec/reliability/state-roundtrip.spec.ts', // busy: 7 s, 8 s CPU
   'spec/emulator/hostile-state.spec.ts', // waits: 7 s, 2 s CPU
+  'spec/docs.spec.ts', // busy: 6 s, 8 s CPU
   'spec/streams/diff-occupancy.spec.ts', // busy: 6 s, 7 s CPU
   'spec/browser/chromium.spec.ts', // 4 s
   'spec/streams/leave-on-exit.spec.ts', // 1 s, but it ended the run when started last
