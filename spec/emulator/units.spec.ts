@@ -8,6 +8,7 @@ import { pythonJson, replies } from '../../lib/emulator/pipeline/responses';
 import { matchRoute } from '../../lib/emulator/pipeline/router';
 import { heartbeatStates } from '../../lib/emulator/endpoints/state-input';
 import { CLOCK_CHECK_EVERY, PresenceStore } from '../../lib/emulator/model/store';
+import { TimetokenSource } from '../../lib/emulator/model/timetoken';
 import { ManualClock } from '../helpers/emulator';
 
 describe('DeadlineHeap', () => {
@@ -58,6 +59,32 @@ describe('DeadlineHeap', () => {
         expect(popped).toEqual(live.map((item) => item.scheduledAt).sort((a, b) => a - b));
       }),
     );
+  });
+});
+
+describe('TimetokenSource', () => {
+  it('issues the clock in ticks (ms × 10,000), or one more than the last token when that is not ahead', () => {
+    // The rule written out naively; the source builds the clock's token once per millisecond.
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant(0), fc.integer({ min: -1_000_000, max: 1_000_000 })), fc.double({ min: 0, max: 0.9, noNaN: true })), { maxLength: 200 }), (steps) => {
+        const clock = { ms: 1_900_000_000_000 };
+        const source = new TimetokenSource({ now: () => clock.ms });
+        let last = 0n;
+        for (const [step, fraction] of steps) {
+          clock.ms += step + fraction; // fractional clocks are floored
+          const now = BigInt(Math.max(0, Math.floor(clock.ms))) * 10_000n;
+          last = now > last ? now : last + 1n;
+          expect(source.next()).toBe(last);
+        }
+      }),
+    );
+  });
+
+  it('stays strictly increasing past 10,000 tokens in one millisecond', () => {
+    const source = new TimetokenSource({ now: () => 1_900_000_000_000 });
+    const first = source.next();
+    const tokens = Array.from({ length: 20_000 }, () => source.next());
+    expect(tokens.filter((token, i) => token !== first + BigInt(i + 1))).toEqual([]);
   });
 });
 
