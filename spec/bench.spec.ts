@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lowerPriority } from './helpers/child';
 
 const CASES = ['diff', 'client-overhead', 'request-economy', 'emulator-throughput', 'emulator-scale', 'event-latency', 'bundle-size'];
 
@@ -42,14 +41,13 @@ const dir = mkdtempSync(join(tmpdir(), 'rx-presence-bench-'));
 beforeAll(async () => {
   const json = join(dir, 'smoke.json');
   stdout = await new Promise<string>((resolve, reject) => {
-    const child = execFile(
+    execFile(
       process.execPath,
       // The loader in this one process (tsx's CLI would start a second); the bench's workers inherit it.
       ['--require', require.resolve('tsx/cjs'), 'bench/index.ts', '--smoke', '--json', json],
       { cwd: join(__dirname, '..'), timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
       (error, out, err) => (error ? reject(new Error(`bench --smoke failed: ${error.message}\n${err}`)) : resolve(out)),
     );
-    lowerPriority(child);
   });
   report = JSON.parse(readFileSync(json, 'utf8')) as Report;
 }, 100_000);

@@ -14,7 +14,6 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rename
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ts from 'typescript';
-import { lowerPriority } from '../helpers/child';
 import { ensureBuilt, ROOT } from '../helpers/package';
 
 const FIXTURES = join(ROOT, 'spec', 'fixtures', 'consumer');
@@ -39,7 +38,6 @@ function run(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {})
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr, ms: Date.now() - started });
     });
     const limit = setTimeout(() => child.kill(), 60_000);
-    lowerPriority(child);
   });
 }
 

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 /** How a child process ended, with all it printed. */
@@ -27,18 +26,4 @@ export function runChild(command: string, args: readonly string[], env: Record<s
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started })));
-}
-
-/**
- * Lowers `child`'s CPU priority (nice 10), for children whose speed no spec asserts: the consumer
- * spec's type checks and nested jest, typedoc, the bench's smoke run, the examples. On two cores
- * they would otherwise take the CPU from specs that assert a deadline (a leave within 1 s, a
- * heartbeat before a 3 s presence timeout); this way they take what those leave idle.
- */
-export function lowerPriority(child: ChildProcess): void {
-  try {
-    if (child.pid !== undefined) setPriority(child.pid, 10);
-  } catch {
-    // Not allowed here (some containers): it runs at the normal priority.
-  }
 }
