@@ -1,5 +1,5 @@
-// Starts the long poles first, busy ones and waiting ones taken in turns. With a few workers the
-// suite takes as long as its slowest worker: a 40-second file picked up last would run alone at
+// Starts the long poles first, busy ones and waiting ones mostly in turns (the longest waiting
+// ones a little earlier). With a few workers the suite takes as long as its slowest worker: a 40-second file picked up last would run alone at
 // the end while the other workers sit idle. And the suite is CPU-bound on two cores, except when
 // every worker happens to hold a file that mostly waits (on the wall clock, an outage, a presence
 // timeout): a fresh-clone run that took the waiting files one after the other left the CPU 35–94%
@@ -35,7 +35,7 @@ const LONG_POLES = [
   'spec/cli/cli.spec.ts', // busy: 15 s, 8 s CPU
   'spec/reliability/soak.spec.ts', // waits: 8 s, 3 s CPU
   'spec/readme.spec.ts', // busy: 11 s, 10 s CPU
-  'spec/browser/page-hide.spec.ts', // waits: 7 s, 6 s CPU
+  'spec/browser/page-hide.spec.ts', // busy-ish: 7 s, 6 s CPU (Chromium)
   'spec/reliability/state-roundtrip.spec.ts', // busy: 7 s, 8 s CPU
   'spec/emulator/hostile-state.spec.ts', // waits: 7 s, 2 s CPU
   'spec/docs.spec.ts', // busy: 6 s, 8 s CPU

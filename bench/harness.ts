@@ -163,24 +163,33 @@ export async function samplePair(ours: Work, peer: Work, options: PairOptions): 
 /** Flags of this process that a worker should not inherit (profiling would write one file per worker). */
 const NOT_INHERITED = /^--(cpu-prof|heap-prof|prof|inspect)/;
 
-/** `flags` without tsx's loader: each flag naming tsx, with the `--require`/`--import` before it. */
+/** Node flags that take a module to preload as their value: `-r x`, `--import x` or `--import=x`. */
+const LOADER_FLAG = /^(-r|--require|--import|--loader|--experimental-loader)$/;
+const LOADER_FLAG_WITH_VALUE = /^(--require|--import|--loader|--experimental-loader)=/;
+
+/**
+ * `flags` without tsx's loader: each loader flag whose module is tsx's, with its value. (A loader
+ * given through `NODE_OPTIONS` reaches the workers all the same: forked children inherit the
+ * environment.)
+ */
 function withoutLoader(flags: readonly string[]): string[] {
   const kept: string[] = [];
-  for (const flag of flags) {
-    if (!flag.includes('tsx')) kept.push(flag);
-    else if (/^--(require|import|loader|experimental-loader)$/.test(kept[kept.length - 1] ?? '')) kept.pop();
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i];
+    if (LOADER_FLAG.test(flag) && flags[i + 1]?.includes('tsx')) i++;
+    else if (!(LOADER_FLAG_WITH_VALUE.test(flag) && flag.includes('tsx'))) kept.push(flag);
   }
   return kept;
 }
 
 /**
  * Forks a worker: a TypeScript one under the loader this process runs with (tsx), a JavaScript one
- * (`.js`, `.cjs`) on plain `node`, as the processes the bench measures run (the servers). `extraExecArgv`
+ * (`.js`, `.cjs`, `.mjs`) on plain `node`, as the processes the bench measures run (the servers). `extraExecArgv`
  * adds Node flags such as `--expose-gc` or `--max-old-space-size`.
  */
 export function forkWorker(file: string, args: readonly string[] = [], extraExecArgv: readonly string[] = []): ChildProcess {
   const inherited = process.execArgv.filter((flag) => !NOT_INHERITED.test(flag));
-  const plain = /\.c?js$/.test(file);
+  const plain = /\.[cm]?js$/.test(file);
   const hasLoader = inherited.some((flag) => flag.includes('tsx'));
   const execArgv = [...(plain ? withoutLoader(inherited) : hasLoader ? inherited : [...inherited, '--import', 'tsx']), ...extraExecArgv];
   if (process.env.BENCH_WORKER_PROF !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`);

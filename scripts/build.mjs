@@ -28,9 +28,9 @@ rmSync(dist, { recursive: true, force: true });
 // `npm test`, and gates publishing (`prepublishOnly`).
 const compile = (project, format, ...flags) =>
   new Promise((done, fail) =>
-    spawn(process.execPath, [tsc, '-p', project, '--outDir', join(dist, format), ...flags], { cwd: root, stdio: 'inherit' }).on('close', (code) =>
-      code === 0 ? done() : fail(new Error(`build: tsc -p ${project} exited with ${code}`)),
-    ),
+    spawn(process.execPath, [tsc, '-p', project, '--outDir', join(dist, format), ...flags], { cwd: root, stdio: 'inherit' })
+      .on('error', fail)
+      .on('close', (code) => (code === 0 ? done() : fail(new Error(`build: tsc -p ${project} exited with ${code}`)))),
   );
 await Promise.all([compile('tsconfig.build.json', 'cjs', '--noCheck'), compile('tsconfig.build.esm.json', 'esm', '--noCheck')]);
 // The root package.json has no "type", so .js is CommonJS unless a nearer package.json says not.

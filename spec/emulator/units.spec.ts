@@ -63,28 +63,56 @@ describe('DeadlineHeap', () => {
 });
 
 describe('TimetokenSource', () => {
-  it('issues the clock in ticks (ms × 10,000), or one more than the last token when that is not ahead', () => {
-    // The rule written out naively; the source builds the clock's token once per millisecond.
+  /** The rule written naively: the clock in ticks (ms × 10,000), or one more than the last token. */
+  const naive = () => {
+    let last = 0n;
+    return (ms: number): bigint => {
+      const now = BigInt(Math.max(0, Math.floor(ms))) * 10_000n;
+      return (last = now > last ? now : last + 1n);
+    };
+  };
+
+  it('issues what the naive rule issues, for clocks that stand still, go back, jump, or start at or below 0', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant(0), fc.integer({ min: -1_000_000, max: 1_000_000 })), fc.double({ min: 0, max: 0.9, noNaN: true })), { maxLength: 200 }), (steps) => {
-        const clock = { ms: 1_900_000_000_000 };
-        const source = new TimetokenSource({ now: () => clock.ms });
-        let last = 0n;
-        for (const [step, fraction] of steps) {
-          clock.ms += step + fraction; // fractional clocks are floored
-          const now = BigInt(Math.max(0, Math.floor(clock.ms))) * 10_000n;
-          last = now > last ? now : last + 1n;
-          expect(source.next()).toBe(last);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.constant(1_900_000_000_000), fc.integer({ min: -10, max: 1_000 })),
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant(0), fc.integer({ min: -1_000_000, max: 1_000_000 })), fc.double({ min: 0, max: 0.9, noNaN: true })), { maxLength: 200 }),
+        (start, steps) => {
+          const clock = { ms: start };
+          const source = new TimetokenSource({ now: () => clock.ms });
+          const expected = naive();
+          expect(source.next()).toBe(expected(clock.ms));
+          for (const [step, fraction] of steps) {
+            clock.ms += step + fraction; // fractional clocks are floored
+            expect(source.next()).toBe(expected(clock.ms));
+          }
+        },
+      ),
     );
   });
 
-  it('stays strictly increasing past 10,000 tokens in one millisecond', () => {
-    const source = new TimetokenSource({ now: () => 1_900_000_000_000 });
-    const first = source.next();
-    const tokens = Array.from({ length: 20_000 }, () => source.next());
-    expect(tokens.filter((token, i) => token !== first + BigInt(i + 1))).toEqual([]);
+  it('stays strictly increasing past 10,000 tokens in one millisecond, and follows the clock once it is ahead again', () => {
+    const clock = { ms: 1_900_000_000_000 };
+    const source = new TimetokenSource({ now: () => clock.ms });
+    const expected = naive();
+    const issued = Array.from({ length: 20_000 }, () => [source.next(), expected(clock.ms)]);
+    for (const step of [1, 1, 3]) {
+      clock.ms += step; // 20,000 tokens are 2 ms of ticks: the clock is behind, then ahead again
+      issued.push([source.next(), expected(clock.ms)]);
+    }
+    expect(issued.filter(([got, want]) => got !== want)).toEqual([]);
+  });
+
+  it('refuses a reading that is no number, as BigInt does, and goes on with the next one', () => {
+    const clock = { ms: 1_000 };
+    const source = new TimetokenSource({ now: () => clock.ms });
+    expect(source.next()).toBe(10_000_000n);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      clock.ms = bad;
+      expect(() => source.next()).toThrow(RangeError);
+    }
+    clock.ms = 2_000;
+    expect(source.next()).toBe(20_000_000n);
   });
 });
 

@@ -15,7 +15,10 @@ import type { EmulatorClock } from '../types';
  */
 export class TimetokenSource {
   private last = 0n;
-  /** The clock's millisecond `last` was last compared with. */
+  /**
+   * The highest millisecond the clock has shown. Within it, or at an earlier one (a clock that
+   * went back), the clock's token cannot be ahead of `last`, so it need not be built.
+   */
   private lastMs = -1;
 
   constructor(private readonly clock: EmulatorClock) {}
@@ -23,12 +26,13 @@ export class TimetokenSource {
   /** A token greater than every one issued before. */
   next(): bigint {
     // Each event of a mass timeout takes a token, a million within a few milliseconds: the clock's
-    // token is only built (two BigInt allocations) once per millisecond, since within one it can
-    // never be ahead of `last`.
+    // token (two BigInt allocations) is built once per millisecond instead of for every token.
     const ms = Math.max(0, Math.floor(this.clock.now()));
-    if (ms > this.lastMs) {
-      this.lastMs = ms;
+    // `!(ms <= …)`, not `ms > …`: a reading that is no number goes to BigInt, which refuses it
+    // (RangeError) before `lastMs` is touched, as every reading did before.
+    if (!(ms <= this.lastMs)) {
       const now = BigInt(ms) * 10_000n;
+      this.lastMs = ms;
       if (now > this.last) return (this.last = now);
     }
     return (this.last += 1n);
