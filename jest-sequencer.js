@@ -1,9 +1,10 @@
-// Starts the long poles first, busy ones and waiting ones mostly in turns (the longest waiting
-// ones a little earlier). With a few workers the suite takes as long as its slowest worker: a 40-second file picked up last would run alone at
-// the end while the other workers sit idle. And the suite is CPU-bound on two cores, except when
-// every worker happens to hold a file that mostly waits (on the wall clock, an outage, a presence
-// timeout): a fresh-clone run that took the waiting files one after the other left the CPU 35–94%
-// idle for 40 s. Taken in turns, a waiting file runs beside busy ones and its waits cost nothing.
+// Starts the long poles first, busy ones and waiting ones mostly in turns (the longest waiting ones
+// a little earlier). With a few workers the suite takes as long as its slowest worker: a 40-second
+// file picked up last would run alone at the end while the other workers sit idle. And the suite is
+// CPU-bound on two cores, except when every worker happens to hold a file that mostly waits (on the
+// wall clock, an outage, a presence timeout): a fresh-clone run that took the waiting files one
+// after the other left the CPU 35–94% idle for 40 s. Taken in turns, a waiting file runs beside
+// busy ones and its waits cost nothing.
 //
 // Jest's own sequencer orders by the durations it cached on the last run, but a fresh clone (CI,
 // `npm ci && npm test`) has no cache and falls back to file size, which says little here (the
