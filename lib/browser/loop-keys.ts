@@ -54,19 +54,6 @@ export function readLoopKey(kind: LoopKind, key: string): LoopKey | undefined {
 }
 
 /**
- * The local key of a shared key, for a keyset numbered `keysetId` here.
- *
- * @example
- * ```ts
- * localLoopKey('polls', 3, '["uuids",10]');
- * // '[3,"uuids",10]'
- * ```
- */
-export function localLoopKey(kind: LoopKind, keysetId: number, shared: string): string {
-  return kind === 'heartbeats' ? `${keysetId}|${shared}` : JSON.stringify([keysetId, ...(JSON.parse(shared) as unknown[])]);
-}
-
-/**
  * The `heartbeat$` options behind a shared heartbeat key (without channels, groups and state).
  *
  * @example

@@ -36,6 +36,22 @@ type Tab = ReturnType<typeof openTab>;
 /** `time channels` of a tab's requests of one operation. */
 const sent = (tab: Tab, operation: 'heartbeat' | 'leave' | 'hereNow') => tab.fake.of(operation).map((r) => `${r.at} ${r.channels.join(',')}`);
 
+/**
+ * Two tabs of one user on overlapping channels, A on `a,b` and B on `b,c` (every 10 s, timeout
+ * 30 s); at 5 s `happen` does something to them; the clock runs to `until`.
+ */
+function overlappingTabs(cold: TestScheduler['createColdObservable'], happen: (a: Tab, b: Tab) => void, until: number): { a: Tab; b: Tab } {
+  const browser = fakeBrowser();
+  const a = openTab(browser, cold);
+  const b = openTab(browser, cold);
+  a.presence.heartbeat$({ channels: ['a', 'b'], heartbeat: 30, interval: 10 }).subscribe();
+  b.presence.heartbeat$({ channels: ['b', 'c'], heartbeat: 30, interval: 10 }).subscribe();
+  ts.schedule(() => happen(a, b), 5_000);
+  ts.maxFrames = until; // the loops run forever: stop the clock here
+  ts.flush();
+  return { a, b };
+}
+
 describe('one leader heartbeats for every tab', () => {
   it('the first tab leads: one heartbeat per interval over the union, every tab sees each beat', () => {
     ts.run(({ cold }) => {
@@ -76,14 +92,7 @@ describe('one leader heartbeats for every tab', () => {
 describe('leaves go out only for names no open tab holds', () => {
   it('a follower closing: its own name is left (keepalive), the shared one is not', () => {
     ts.run(({ cold }) => {
-      const browser = fakeBrowser();
-      const a = openTab(browser, cold);
-      const b = openTab(browser, cold);
-      a.presence.heartbeat$({ channels: ['a', 'b'], heartbeat: 30, interval: 10 }).subscribe();
-      b.presence.heartbeat$({ channels: ['b', 'c'], heartbeat: 30, interval: 10 }).subscribe();
-      ts.schedule(() => b.tab.close(), 5_000);
-      ts.maxFrames = 25_000; // the loops run forever: stop the clock here
-      ts.flush();
+      const { a, b } = overlappingTabs(cold, (_a, b) => b.tab.close(), 25_000);
 
       // B leaves 'c' as it goes; A, seeing B's tab lock free, lets go of 'c' too (a second leave
       // changes nothing); 'b' stays, heartbeated by A.
@@ -96,14 +105,7 @@ describe('leaves go out only for names no open tab holds', () => {
 
   it('the leader closing: it leaves only its own name; the next tab leads and beats at once', () => {
     ts.run(({ cold }) => {
-      const browser = fakeBrowser();
-      const a = openTab(browser, cold);
-      const b = openTab(browser, cold);
-      a.presence.heartbeat$({ channels: ['a', 'b'], heartbeat: 30, interval: 10 }).subscribe();
-      b.presence.heartbeat$({ channels: ['b', 'c'], heartbeat: 30, interval: 10 }).subscribe();
-      ts.schedule(() => a.tab.close(), 5_000);
-      ts.maxFrames = 16_000; // the loops run forever: stop the clock here
-      ts.flush();
+      const { a, b } = overlappingTabs(cold, (a) => a.tab.close(), 16_000);
 
       expect(sent(a, 'leave')).toEqual(['5000 a']);
       expect(sent(b, 'heartbeat')).toEqual(['5000 b,c', '15000 b,c']);
@@ -114,14 +116,7 @@ describe('leaves go out only for names no open tab holds', () => {
 
   it('the leader crashing: the next tab leads, beats at once and leaves what only the dead tab held', () => {
     ts.run(({ cold }) => {
-      const browser = fakeBrowser();
-      const a = openTab(browser, cold);
-      const b = openTab(browser, cold);
-      a.presence.heartbeat$({ channels: ['a', 'b'], heartbeat: 30, interval: 10 }).subscribe();
-      b.presence.heartbeat$({ channels: ['b', 'c'], heartbeat: 30, interval: 10 }).subscribe();
-      ts.schedule(() => a.tab.crash(), 5_000);
-      ts.maxFrames = 16_000; // the loops run forever: stop the clock here
-      ts.flush();
+      const { a, b } = overlappingTabs(cold, (a) => a.tab.crash(), 16_000);
 
       expect(sent(a, 'leave')).toEqual([]);
       expect(sent(b, 'heartbeat')).toEqual(['5000 b,c', '15000 b,c']);
