@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { EmulatorPresenceEvent } from '../../lib/emulator';
 import { ChannelGroups } from '../../lib/emulator/model/channel-groups';
 import { DeadlineHeap } from '../../lib/emulator/model/expiry-queue';
+import { DeltaJournal, INTERVAL_DELTAS_MAX_BYTES, IntervalDeltas, intervalPayload } from '../../lib/emulator/model/interval-deltas';
 import { RequestQuery } from '../../lib/emulator/pipeline/query';
 import { pythonJson, replies } from '../../lib/emulator/pipeline/responses';
 import { matchRoute } from '../../lib/emulator/pipeline/router';
@@ -59,6 +60,77 @@ describe('DeadlineHeap', () => {
         expect(popped).toEqual(live.map((item) => item.scheduledAt).sort((a, b) => a - b));
       }),
     );
+  });
+});
+
+describe('IntervalDeltas in one DeltaJournal', () => {
+  type Action = 'join' | 'leave' | 'timeout';
+  const lists = (deltas: IntervalDeltas) => intervalPayload(deltas, 1_900_000_000);
+
+  it('keeps each channel its own deltas in order, across interleaved adds, flushes, clears and growth', () => {
+    let grown = false;
+    const step = fc.oneof(
+      // Ticks rare enough that the journal often outgrows its first 1,024 entries between two.
+      { weight: 300, arbitrary: fc.record({ op: fc.constant('add' as const), channel: fc.integer({ min: 0, max: 4 }), action: fc.constantFrom<Action>('join', 'leave', 'timeout'), uuid: fc.string({ maxLength: 12 }) }) },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('flush' as const), channel: fc.integer({ min: 0, max: 4 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1_500, maxLength: 3_000 }), (steps) => {
+        const journal = new DeltaJournal();
+        let largest = 0;
+        const channels = Array.from({ length: 5 }, () => new IntervalDeltas(journal, 30));
+        const naive = Array.from({ length: 5 }, () => ({ join: [] as string[], leave: [] as string[], timeout: [] as string[] }));
+        const expected = (c: number) => {
+          const { join, leave, timeout } = naive[c];
+          return { action: 'interval', timestamp: 1_900_000_000, occupancy: 30, ...(join.length ? { join } : {}), ...(leave.length ? { leave } : {}), ...(timeout.length ? { timeout } : {}) };
+        };
+        for (const s of steps) {
+          if (s.op === 'add') {
+            channels[s.channel].add(s.action, s.uuid);
+            naive[s.channel][s.action].push(s.uuid);
+            largest = Math.max(largest, journal.size);
+          } else if (s.op === 'flush') {
+            // A channel going back to announce mode: its deltas are sent, and it starts anew.
+            expect(lists(channels[s.channel])).toEqual(expected(s.channel));
+            channels[s.channel] = new IntervalDeltas(journal, 30);
+            naive[s.channel] = { join: [], leave: [], timeout: [] };
+          } else {
+            for (let c = 0; c < 5; c++) {
+              expect(lists(channels[c])).toEqual(expected(c));
+              channels[c].reset();
+              naive[c] = { join: [], leave: [], timeout: [] };
+            }
+            journal.clear();
+            expect(journal.size).toBe(0);
+          }
+        }
+        for (let c = 0; c < 5; c++) {
+          expect(lists(channels[c])).toEqual(expected(c));
+          expect(channels[c].pending).toBe(naive[c].join.length + naive[c].leave.length + naive[c].timeout.length > 0);
+        }
+        grown ||= largest > 1_024;
+      }),
+      { numRuns: 60 },
+    );
+    expect(grown).toBe(true);
+  });
+
+  it('a list from before a clear reads as empty and starts anew; past the byte limit it says here_now_refresh', () => {
+    const journal = new DeltaJournal();
+    const stale = new IntervalDeltas(journal, 21);
+    stale.add('join', 'a');
+    journal.clear();
+    expect(stale.pending).toBe(false);
+    stale.add('leave', 'b');
+    expect(lists(stale)).toEqual({ action: 'interval', timestamp: 1_900_000_000, occupancy: 21, leave: ['b'] });
+
+    const busy = new IntervalDeltas(journal, 5_000);
+    const uuid = 'u'.repeat(97); // 100 bytes a delta in the running bound
+    for (let i = 0; i < INTERVAL_DELTAS_MAX_BYTES / 100 + 1; i++) busy.add('join', uuid);
+    expect(busy.overflow).toBe(true);
+    expect(lists(busy)).toEqual({ action: 'interval', timestamp: 1_900_000_000, occupancy: 5_000, here_now_refresh: true });
+    expect(lists(stale)).toEqual({ action: 'interval', timestamp: 1_900_000_000, occupancy: 21, leave: ['b'] });
   });
 });
 

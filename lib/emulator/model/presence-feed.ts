@@ -2,7 +2,7 @@ import { presenceChannelOf } from '../../protocol/presence-channels';
 import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 import type { ChannelGroups } from './channel-groups';
 import { ChannelLog, type FeedMessage, type PresencePayload } from './channel-log';
-import { IntervalDeltas, intervalPayload } from './interval-deltas';
+import { DeltaJournal, IntervalDeltas, intervalPayload } from './interval-deltas';
 import type { TimetokenSource } from './timetoken';
 
 /**
@@ -132,6 +132,8 @@ const removeFrom = <K, V>(map: Map<K, Set<V>>, key: K, value: V): void => {
  */
 export class PresenceFeed {
   private readonly keys = new Map<string, KeyFeed>();
+  /** Where every channel's interval deltas are kept; emptied when none is pending (see {@link DeltaJournal}). */
+  private readonly journal = new DeltaJournal();
 
   constructor(private readonly options: FeedOptions) {}
 
@@ -150,7 +152,7 @@ export class PresenceFeed {
         deltas.occupancy = occupancy;
         deltas.add(action, event.uuid);
       } else {
-        const fresh = new IntervalDeltas(occupancy);
+        const fresh = new IntervalDeltas(this.journal, occupancy);
         fresh.add(action, event.uuid);
         key.intervals.set(channel, fresh);
       }
@@ -160,6 +162,7 @@ export class PresenceFeed {
       // Back to announce mode: what happened in interval mode goes out first.
       key.intervals.delete(channel);
       if (deltas.pending) this.append(event.subscribeKey, key, channel, this.interval(deltas));
+      if (this.intervalChannelCount() === 0) this.journal.clear();
     }
     this.append(event.subscribeKey, key, channel, this.announcement(event));
   }
@@ -173,6 +176,8 @@ export class PresenceFeed {
         this.append(subscribeKey, key, channel, payload);
       }
     }
+    // Every channel's deltas were just sent.
+    this.journal.clear();
   }
 
   /** Channels of `subscribeKey` now in interval mode. */
@@ -222,6 +227,18 @@ export class PresenceFeed {
     if (key.logs.size === 0 && key.intervals.size === 0 && key.channelWatchers.size === 0 && key.groupWatchers.size === 0) {
       this.keys.delete(watcher.subscribeKey);
     }
+  }
+
+  /** Channels in interval mode, over every key. */
+  intervalChannelCount(): number {
+    let count = 0;
+    for (const key of this.keys.values()) count += key.intervals.size;
+    return count;
+  }
+
+  /** Interval deltas held in the journal, pending or not yet reclaimed (for leak checks). */
+  journalSize(): number {
+    return this.journal.size;
   }
 
   /** Channel message buffers held, over every key. */
