@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import type { EmulatorPresenceEvent } from '../../lib/emulator';
 import { ChannelGroups } from '../../lib/emulator/model/channel-groups';
+import { type Announcement, ChannelLog, type FeedMessage, MessageSlots } from '../../lib/emulator/model/channel-log';
 import { DeadlineHeap } from '../../lib/emulator/model/expiry-queue';
 import { DeltaJournal, INTERVAL_DELTAS_MAX_BYTES, IntervalDeltas, intervalPayload } from '../../lib/emulator/model/interval-deltas';
 import { RequestQuery } from '../../lib/emulator/pipeline/query';
@@ -63,22 +64,90 @@ describe('DeadlineHeap', () => {
   });
 });
 
+describe('ChannelLog in one MessageSlots', () => {
+  const announcement = fc.record({
+    action: fc.constantFrom<Announcement['action']>('join', 'leave', 'timeout', 'state-change'),
+    uuid: fc.string({ maxLength: 8 }),
+    timestamp: fc.integer({ min: 1_900_000_000, max: 1_900_000_100 }),
+    precise: fc.integer({ min: 1_900_000_000_000, max: 1_900_000_100_999 }),
+    occupancy: fc.nat(5_000),
+    data: fc.option(fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })), { nil: undefined }),
+  });
+  const interval = fc.record({ action: fc.constant('interval'), timestamp: fc.constant(1_900_000_000), occupancy: fc.nat(5_000), join: fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }) });
+  /** What a subscriber must get for a message: the payload in the service's key order. */
+  const delivered = (channel: string, timetoken: bigint, m: Announcement | Record<string, unknown>): FeedMessage => {
+    if (!('precise' in m)) return { timetoken, channel, payload: m };
+    const { action, uuid, timestamp, precise, occupancy, data } = m as Announcement;
+    const payload = data === undefined ? { action, uuid, timestamp, precise_timestamp: precise, occupancy } : { action, uuid, timestamp, precise_timestamp: precise, data, occupancy };
+    return { timetoken, channel, payload };
+  };
+
+  it('keeps each channel its last `capacity` messages, answers since() as a filtered list does, and frees every slot it drops', () => {
+    const step = fc.oneof(
+      { weight: 20, arbitrary: fc.record({ op: fc.constant('push' as const), channel: fc.integer({ min: 0, max: 3 }), message: fc.oneof({ weight: 5, arbitrary: announcement }, { weight: 1, arbitrary: interval }) }) },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('since' as const), channel: fc.integer({ min: 0, max: 3 }), back: fc.nat(40), limit: fc.integer({ min: 1, max: 50 }) }) },
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), channel: fc.integer({ min: 0, max: 3 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(step, { maxLength: 600 }), (capacity, steps) => {
+        const slots = new MessageSlots();
+        const name = (c: number) => `ch-${c}`;
+        const logs = Array.from({ length: 4 }, (_, c) => new ChannelLog(slots, name(c), capacity));
+        const naive: FeedMessage[][] = [[], [], [], []];
+        let token = 19_000_000_000_000_000n;
+        for (const s of steps) {
+          if (s.op === 'push') {
+            token += 1n;
+            const m = s.message;
+            logs[s.channel].push('precise' in m ? slots.announce(token, m) : slots.store(token, m));
+            naive[s.channel].push(delivered(name(s.channel), token, m));
+            if (naive[s.channel].length > capacity) naive[s.channel].shift();
+          } else if (s.op === 'since') {
+            const after = token - BigInt(s.back);
+            expect(logs[s.channel].since(after, s.limit)).toEqual(naive[s.channel].filter((m) => m.timetoken > after).slice(0, s.limit));
+          } else {
+            logs[s.channel].release();
+            logs[s.channel] = new ChannelLog(slots, name(s.channel), capacity);
+            naive[s.channel] = [];
+          }
+          expect(slots.size).toBe(naive.reduce((sum, list) => sum + list.length, 0));
+        }
+        for (let c = 0; c < 4; c++) expect(logs[c].since(0n, 1_000)).toEqual(naive[c]);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('reuses freed slots and spans chunks (16,384 slots each) without mixing messages up', () => {
+    const slots = new MessageSlots();
+    const logs = [new ChannelLog(slots, 'a', 20_000), new ChannelLog(slots, 'b', 10)];
+    const join = (i: number): Announcement => ({ action: 'join', uuid: `u${i}`, timestamp: 1_900_000_000, precise: 1_900_000_000_000 + i, occupancy: i, data: i % 7 ? undefined : { i } });
+    for (let i = 0; i < 40_000; i++) logs[i % 2].push(slots.announce(19_000_000_000_000_000n + BigInt(i), join(i)));
+    expect(slots.size).toBe(20_000 + 10);
+    const a = logs[0].since(0n, 30_000);
+    expect(a.map((m) => m.payload.uuid)).toEqual(Array.from({ length: 20_000 }, (_, k) => `u${2 * k}`));
+    expect(a[7].payload).toEqual({ action: 'join', uuid: 'u14', timestamp: 1_900_000_000, precise_timestamp: 1_900_000_000_014, data: { i: 14 }, occupancy: 14 });
+    expect(a[19_999]).toEqual({ timetoken: 19_000_000_000_000_000n + 39_998n, channel: 'a', payload: expect.objectContaining({ uuid: 'u39998', occupancy: 39_998 }) });
+    expect(logs[1].since(0n, 100).map((m) => m.payload.uuid)).toEqual(Array.from({ length: 10 }, (_, k) => `u${2 * (19_990 + k) + 1}`));
+    for (const log of logs) log.release();
+    expect(slots.size).toBe(0);
+  });
+});
+
 describe('IntervalDeltas in one DeltaJournal', () => {
   type Action = 'join' | 'leave' | 'timeout';
   const lists = (deltas: IntervalDeltas) => intervalPayload(deltas, 1_900_000_000);
 
-  it('keeps each channel its own deltas in order, across interleaved adds, flushes, clears and growth', () => {
-    let grown = false;
+  it('keeps each channel its own deltas in order, across interleaved adds, flushes and clears', () => {
     const step = fc.oneof(
-      // Ticks rare enough that the journal often outgrows its first 1,024 entries between two.
+      // Ticks rare enough that the journal holds hundreds of entries between two.
       { weight: 300, arbitrary: fc.record({ op: fc.constant('add' as const), channel: fc.integer({ min: 0, max: 4 }), action: fc.constantFrom<Action>('join', 'leave', 'timeout'), uuid: fc.string({ maxLength: 12 }) }) },
       { weight: 3, arbitrary: fc.record({ op: fc.constant('flush' as const), channel: fc.integer({ min: 0, max: 4 }) }) },
       { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const) }) },
     );
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1_500, maxLength: 3_000 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 500, maxLength: 1_500 }), (steps) => {
         const journal = new DeltaJournal();
-        let largest = 0;
         const channels = Array.from({ length: 5 }, () => new IntervalDeltas(journal, 30));
         const naive = Array.from({ length: 5 }, () => ({ join: [] as string[], leave: [] as string[], timeout: [] as string[] }));
         const expected = (c: number) => {
@@ -89,7 +158,6 @@ describe('IntervalDeltas in one DeltaJournal', () => {
           if (s.op === 'add') {
             channels[s.channel].add(s.action, s.uuid);
             naive[s.channel][s.action].push(s.uuid);
-            largest = Math.max(largest, journal.size);
           } else if (s.op === 'flush') {
             // A channel going back to announce mode: its deltas are sent, and it starts anew.
             expect(lists(channels[s.channel])).toEqual(expected(s.channel));
@@ -109,11 +177,26 @@ describe('IntervalDeltas in one DeltaJournal', () => {
           expect(lists(channels[c])).toEqual(expected(c));
           expect(channels[c].pending).toBe(naive[c].join.length + naive[c].leave.length + naive[c].timeout.length > 0);
         }
-        grown ||= largest > 1_024;
       }),
       { numRuns: 60 },
     );
-    expect(grown).toBe(true);
+  });
+
+  it('keeps lists in order across chunks (16,384 entries each), and again after a clear reuses them', () => {
+    const journal = new DeltaJournal();
+    for (let round = 0; round < 2; round++) {
+      // 20 channels, so that each stays under the 32 KB byte limit.
+      const channels = Array.from({ length: 20 }, () => new IntervalDeltas(journal, 30));
+      const actions = ['join', 'leave', 'timeout'] as const;
+      for (let i = 0; i < 40_000; i++) channels[i % 20].add(actions[(i >> 5) % 3], `${round}-${i}`);
+      expect(journal.size).toBe(40_000);
+      channels.forEach((deltas, c) => {
+        const all = Array.from({ length: 40_000 }, (_, i) => i).filter((i) => i % 20 === c);
+        const of = (a: number) => all.filter((i) => (i >> 5) % 3 === a).map((i) => `${round}-${i}`);
+        expect(lists(deltas)).toEqual({ action: 'interval', timestamp: 1_900_000_000, occupancy: 30, join: of(0), leave: of(1), timeout: of(2) });
+      });
+      journal.clear();
+    }
   });
 
   it('a list from before a clear reads as empty and starts anew; past the byte limit it says here_now_refresh', () => {

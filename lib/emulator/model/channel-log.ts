@@ -1,3 +1,5 @@
+import { Chunked, chunkOf } from './chunked';
+
 /**
  * The `d` of a presence message, exactly as it goes on the wire.
  *
@@ -9,7 +11,7 @@
 export type PresencePayload = Readonly<Record<string, unknown>>;
 
 /**
- * One message published on `<channel>-pnpres`.
+ * One message published on `<channel>-pnpres`, as a subscriber gets it.
  *
  * @example
  * ```ts
@@ -24,50 +26,205 @@ export interface FeedMessage {
 }
 
 /**
- * The last `capacity` messages of one channel, oldest first, in timetoken order (they are appended
- * in the order they are issued). A ring, so appending never copies.
+ * A join, leave, timeout or state-change as the feed stores it: the fields of its payload, which
+ * is built when it is delivered.
  *
  * @example
  * ```ts
- * const log = new ChannelLog(2);
- * log.push(m1); log.push(m2); log.push(m3); // m1 is dropped
- * log.since(m1.timetoken, 100);              // [m2, m3]
+ * const join: Announcement = { action: 'join', uuid: 'alice', timestamp: 1900000000, precise: 1900000000123, occupancy: 1, data: undefined };
+ * ```
+ */
+export interface Announcement {
+  readonly action: 'join' | 'leave' | 'timeout' | 'state-change';
+  readonly uuid: string;
+  /** Unix seconds. */
+  readonly timestamp: number;
+  /** Unix milliseconds (`precise_timestamp`). */
+  readonly precise: number;
+  readonly occupancy: number;
+  /** The state, when the message carries one. */
+  readonly data: unknown;
+}
+
+const ANNOUNCED: readonly Announcement['action'][] = ['join', 'leave', 'timeout', 'state-change'];
+const ANNOUNCED_CODES: Readonly<Record<Announcement['action'], number>> = { join: 0, leave: 1, timeout: 2, 'state-change': 3 };
+/** The code of a slot holding a whole payload (interval messages) instead of an announcement's fields. */
+const WHOLE = 4;
+/** Chunks of references kept when the store is emptied; the rest are released. */
+const CHUNKS_KEPT = 4;
+
+/**
+ * Every channel's buffered messages of one feed, column by column: the timetoken, the action, the
+ * timestamps and the occupancy in typed chunks (outside the JavaScript heap), the uuid (or a
+ * whole interval payload) and the state in chunks of references: {@link Chunked} columns. A message is a slot number; the
+ * object a subscriber receives is built when it is delivered.
+ *
+ * Why: a mass timeout buffers hundreds of thousands of messages within seconds. Stored as objects
+ * (a message, its payload and its BigInt timetoken, in per-channel arrays growing by `push`), each
+ * survived V8's young generation and had to be copied out of it: scavenges of 20–25 ms at a
+ * million occupants. Storing one here allocates nothing that lives on. Freed slots are reused.
+ *
+ * @example
+ * ```ts
+ * const slots = new MessageSlots();
+ * const slot = slots.announce(19000000000000000n, join);
+ * slots.message(slot, 'lobby'); // { timetoken: 19000000000000000n, channel: 'lobby', payload: { action: 'join', … } }
+ * slots.release(slot);
+ * ```
+ */
+export class MessageSlots {
+  private readonly tokens = new Chunked(chunkOf.bigint64, 0n);
+  private readonly codes = new Chunked(chunkOf.uint8, 0);
+  private readonly timestamps = new Chunked(chunkOf.float64, 0);
+  private readonly precise = new Chunked(chunkOf.float64, 0);
+  private readonly occupancy = new Chunked(chunkOf.float64, 0);
+  /** The uuid of an announcement, or the payload of a {@link WHOLE} slot. */
+  private readonly refs = new Chunked(chunkOf.refs<string | PresencePayload>, undefined);
+  private readonly data = new Chunked(chunkOf.refs<unknown>, undefined);
+  /** Slots ever used; below it, the freed ones wait in `free`. */
+  private used = 0;
+  private readonly free = new Chunked(chunkOf.int32, 0);
+  private freeCount = 0;
+
+  /** Slots holding a message. */
+  get size(): number {
+    return this.used - this.freeCount;
+  }
+
+  /** Stores a join / leave / timeout / state-change; returns its slot. */
+  announce(timetoken: bigint, announcement: Announcement): number {
+    const slot = this.take(timetoken, ANNOUNCED_CODES[announcement.action]);
+    this.timestamps.set(slot, announcement.timestamp);
+    this.precise.set(slot, announcement.precise);
+    this.occupancy.set(slot, announcement.occupancy);
+    this.refs.set(slot, announcement.uuid);
+    if (announcement.data !== undefined) this.data.set(slot, announcement.data);
+    return slot;
+  }
+
+  /** Stores a message given whole (an `interval` message); returns its slot. */
+  store(timetoken: bigint, payload: PresencePayload): number {
+    const slot = this.take(timetoken, WHOLE);
+    this.refs.set(slot, payload);
+    return slot;
+  }
+
+  timetoken(slot: number): bigint {
+    return this.tokens.get(slot);
+  }
+
+  /** The message in `slot`, as delivered: the payload in the key order of captured service messages. */
+  message(slot: number, channel: string): FeedMessage {
+    const timetoken = this.tokens.get(slot);
+    const code = this.codes.get(slot);
+    const ref = this.refs.get(slot);
+    if (code === WHOLE) return { timetoken, channel, payload: ref as PresencePayload };
+    const action = ANNOUNCED[code];
+    const uuid = ref as string;
+    const timestamp = this.timestamps.get(slot);
+    const precise = this.precise.get(slot);
+    const occupancy = this.occupancy.get(slot);
+    const data = this.data.get(slot);
+    const payload =
+      data === undefined
+        ? { action, uuid, timestamp, precise_timestamp: precise, occupancy }
+        : { action, uuid, timestamp, precise_timestamp: precise, data, occupancy };
+    return { timetoken, channel, payload };
+  }
+
+  /** Frees `slot` for reuse, releasing what it referenced. */
+  release(slot: number): void {
+    this.refs.set(slot, undefined);
+    if (this.data.get(slot) !== undefined) this.data.set(slot, undefined);
+    this.free.set(this.freeCount++, slot);
+    if (this.freeCount === this.used) {
+      // Nothing held: start over, and let most of the chunks go.
+      for (const column of [this.refs, this.data]) column.clear(this.used, CHUNKS_KEPT);
+      for (const column of [this.tokens, this.codes, this.timestamps, this.precise, this.occupancy, this.free]) column.clear(0, CHUNKS_KEPT);
+      this.used = 0;
+      this.freeCount = 0;
+    }
+  }
+
+  private take(timetoken: bigint, code: number): number {
+    const slot = this.freeCount > 0 ? this.free.get(--this.freeCount) : this.used++;
+    this.tokens.set(slot, timetoken);
+    this.codes.set(slot, code);
+    return slot;
+  }
+}
+
+/**
+ * The last `capacity` messages of one channel, oldest first, in timetoken order (they are appended
+ * in the order they are issued): a ring of slot numbers in the feed's {@link MessageSlots}. The
+ * ring starts small and doubles up to `capacity`; appending to a full ring releases the oldest.
+ *
+ * @example
+ * ```ts
+ * const log = new ChannelLog(slots, 'lobby', 2);
+ * log.push(s1); log.push(s2); log.push(s3); // s1 is released
+ * log.since(slots.timetoken(s1), 100);       // [message of s2, message of s3]
  * ```
  */
 export class ChannelLog {
-  private readonly items: FeedMessage[] = [];
-  /** Index of the oldest message once the ring is full. */
+  private ring: Int32Array;
+  /** Index in `ring` of the oldest message. */
   private head = 0;
+  private count = 0;
   /** When the last message was added (clock ms), for retention. */
   lastAt = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly slots: MessageSlots,
+    private readonly channel: string,
+    /** At least 1 (the emulator's settings see to it). */
+    private readonly capacity: number,
+  ) {
+    this.ring = new Int32Array(Math.min(8, capacity));
+  }
 
-  push(message: FeedMessage): void {
-    if (this.items.length < this.capacity) {
-      this.items.push(message);
+  push(slot: number): void {
+    if (this.count === this.capacity) {
+      this.slots.release(this.ring[this.head]);
+      this.ring[this.head] = slot;
+      this.head = (this.head + 1) % this.ring.length; // a full ring is `capacity` long
       return;
     }
-    this.items[this.head] = message;
-    this.head = (this.head + 1) % this.capacity;
+    if (this.count === this.ring.length) this.unwrap(Math.min(this.capacity, this.ring.length * 2));
+    this.ring[(this.head + this.count) % this.ring.length] = slot;
+    this.count++;
   }
 
   /** Up to `limit` messages with a timetoken after `after`, oldest first: O(log n + limit). */
   since(after: bigint, limit: number): FeedMessage[] {
     let lo = 0;
-    let hi = this.items.length;
+    let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.at(mid).timetoken > after) hi = mid;
+      if (this.slots.timetoken(this.at(mid)) > after) hi = mid;
       else lo = mid + 1;
     }
     const found: FeedMessage[] = [];
-    for (let i = lo; i < this.items.length && found.length < limit; i++) found.push(this.at(i));
+    for (let i = lo; i < this.count && found.length < limit; i++) found.push(this.slots.message(this.at(i), this.channel));
     return found;
   }
 
-  private at(index: number): FeedMessage {
-    return this.items[(this.head + index) % this.items.length];
+  /** Releases every message (the log is being dropped). */
+  release(): void {
+    for (let i = 0; i < this.count; i++) this.slots.release(this.at(i));
+    this.count = 0;
+    this.head = 0;
+  }
+
+  private at(index: number): number {
+    return this.ring[(this.head + index) % this.ring.length];
+  }
+
+  /** A ring of `length`, oldest first. */
+  private unwrap(length: number): void {
+    const ring = new Int32Array(length);
+    for (let i = 0; i < this.count; i++) ring[i] = this.at(i);
+    this.ring = ring;
+    this.head = 0;
   }
 }
-

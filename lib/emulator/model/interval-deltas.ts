@@ -1,4 +1,5 @@
 import type { PresencePayload } from './channel-log';
+import { Chunked, chunkOf } from './chunked';
 
 /**
  * Largest interval payload (bytes of JSON) that still carries the `join` / `leave` / `timeout`
@@ -17,11 +18,6 @@ type DeltaAction = 'join' | 'leave' | 'timeout';
 const ACTIONS: readonly DeltaAction[] = ['join', 'leave', 'timeout'];
 const ACTION_CODES: Readonly<Record<DeltaAction, number>> = { join: 0, leave: 1, timeout: 2 };
 
-/**
- * Uuids are kept in chunks of this many (128 KB of pointers: V8 puts each in its large-object
- * space, where a scavenge does not copy it).
- */
-const CHUNK_ENTRIES = 16_384;
 /** Chunks kept for reuse when the journal is cleared; the rest are released. */
 const CHUNKS_KEPT = 4;
 
@@ -33,9 +29,8 @@ const CHUNKS_KEPT = 4;
  * Why not an array per channel: a mass timeout adds hundreds of thousands of deltas within
  * seconds, and thousands of arrays growing by `push` at once kept V8's scavenges busy with their
  * reallocated backing stores: 15–20 ms pauses at a million occupants. Here an entry is three writes
- * into storage that mostly exists already: uuids go into fixed chunks that are never copied (and
- * are reused after a clear), the action and the link into typed arrays, whose contents live
- * outside the JavaScript heap.
+ * into {@link Chunked} columns that mostly exist already, never copied and reused after a clear
+ * (the action and the link in typed chunks, outside the JavaScript heap).
  *
  * Entries are never freed one by one: {@link DeltaJournal.clear} empties the journal once every
  * channel's deltas have been sent (the feed's `tick`, or the last channel leaving interval mode),
@@ -51,9 +46,9 @@ const CHUNKS_KEPT = 4;
  * ```
  */
 export class DeltaJournal {
-  private readonly chunks: (string | undefined)[][] = [];
-  private actions = new Uint8Array(CHUNK_ENTRIES);
-  private nexts = new Int32Array(CHUNK_ENTRIES);
+  private readonly uuids = new Chunked(chunkOf.refs<string>, undefined);
+  private readonly actions = new Chunked(chunkOf.uint8, 0);
+  private readonly nexts = new Chunked(chunkOf.int32, -1);
   private length = 0;
   /** Bumped by every clear; lists of an older generation are empty. */
   generation = 0;
@@ -66,42 +61,34 @@ export class DeltaJournal {
   /** Stores one delta at the end of the list whose last entry is `tail` (`-1`: a new list); returns its index. */
   append(tail: number, action: DeltaAction, uuid: string): number {
     const index = this.length++;
-    if (index === this.nexts.length) this.growCodes();
-    const chunk = Math.floor(index / CHUNK_ENTRIES);
-    if (chunk === this.chunks.length) this.chunks.push(new Array<string | undefined>(CHUNK_ENTRIES).fill(undefined));
-    this.chunks[chunk][index % CHUNK_ENTRIES] = uuid;
-    this.actions[index] = ACTION_CODES[action];
-    this.nexts[index] = -1;
-    if (tail >= 0) this.nexts[tail] = index;
+    this.uuids.set(index, uuid);
+    this.actions.set(index, ACTION_CODES[action]);
+    this.nexts.set(index, -1);
+    if (tail >= 0) this.nexts.set(tail, index);
     return index;
   }
 
-  /** The uuids of the list starting at `head`, by action, in the order they were added. */
-  read(head: number): Record<DeltaAction, string[]> {
-    const lists: Record<DeltaAction, string[]> = { join: [], leave: [], timeout: [] };
-    for (let index = head; index >= 0; index = this.nexts[index]) {
-      lists[ACTIONS[this.actions[index]]].push(this.chunks[Math.floor(index / CHUNK_ENTRIES)][index % CHUNK_ENTRIES]!);
+  /**
+   * The uuids of the list starting at `head`, by action, in the order they were added; `sizes` are
+   * the list's counts by action, so that each array is made at its size instead of growing.
+   */
+  read(head: number, sizes: Readonly<Record<DeltaAction, number>>): Record<DeltaAction, string[]> {
+    const lists: Record<DeltaAction, string[]> = { join: new Array(sizes.join), leave: new Array(sizes.leave), timeout: new Array(sizes.timeout) };
+    const filled = [0, 0, 0];
+    for (let index = head; index >= 0; index = this.nexts.get(index)) {
+      const code = this.actions.get(index);
+      lists[ACTIONS[code]][filled[code]++] = this.uuids.get(index)!;
     }
     return lists;
   }
 
   /** Forgets every entry (their uuids are released); every list made before reads as empty. */
   clear(): void {
-    const used = Math.ceil(this.length / CHUNK_ENTRIES);
-    for (let chunk = 0; chunk < Math.min(used, CHUNKS_KEPT); chunk++) this.chunks[chunk].fill(undefined);
-    this.chunks.length = Math.min(this.chunks.length, CHUNKS_KEPT);
+    this.uuids.clear(this.length, CHUNKS_KEPT);
+    this.actions.clear(0, CHUNKS_KEPT);
+    this.nexts.clear(0, CHUNKS_KEPT);
     this.length = 0;
     this.generation++;
-  }
-
-  /** Doubles the typed arrays (their contents are outside the JavaScript heap: nothing for a scavenge). */
-  private growCodes(): void {
-    const actions = new Uint8Array(this.nexts.length * 2);
-    actions.set(this.actions);
-    const nexts = new Int32Array(this.nexts.length * 2);
-    nexts.set(this.nexts);
-    this.actions = actions;
-    this.nexts = nexts;
   }
 }
 
@@ -121,7 +108,8 @@ export class DeltaJournal {
 export class IntervalDeltas {
   private head = -1;
   private tail = -1;
-  private count = 0;
+  /** Deltas held, by action. */
+  private readonly sizes: Record<DeltaAction, number> = { join: 0, leave: 0, timeout: 0 };
   /** The journal generation `head` and `tail` belong to. */
   private generation: number;
   /**
@@ -154,18 +142,18 @@ export class IntervalDeltas {
     }
     this.tail = this.journal.append(this.tail, action, uuid);
     if (this.head < 0) this.head = this.tail;
-    this.count++;
+    this.sizes[action]++;
   }
 
   /** The uuids added since the last reset, by action, in order. */
   lists(): Record<DeltaAction, string[]> {
-    return this.live() > 0 ? this.journal.read(this.head) : { join: [], leave: [], timeout: [] };
+    return this.live() > 0 ? this.journal.read(this.head, this.sizes) : { join: [], leave: [], timeout: [] };
   }
 
   reset(): void {
     this.head = -1;
     this.tail = -1;
-    this.count = 0;
+    this.sizes.join = this.sizes.leave = this.sizes.timeout = 0;
     this.generation = this.journal.generation;
     this.bytes = 0;
     this.overflow = false;
@@ -173,7 +161,7 @@ export class IntervalDeltas {
 
   /** Deltas held: none once the journal was cleared after they were added. */
   private live(): number {
-    return this.generation === this.journal.generation ? this.count : 0;
+    return this.generation === this.journal.generation ? this.sizes.join + this.sizes.leave + this.sizes.timeout : 0;
   }
 }
 

@@ -1,7 +1,7 @@
 import { presenceChannelOf } from '../../protocol/presence-channels';
 import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 import type { ChannelGroups } from './channel-groups';
-import { ChannelLog, type FeedMessage, type PresencePayload } from './channel-log';
+import { type Announcement, ChannelLog, type FeedMessage, MessageSlots, type PresencePayload } from './channel-log';
 import { DeltaJournal, IntervalDeltas, intervalPayload } from './interval-deltas';
 import type { TimetokenSource } from './timetoken';
 
@@ -134,6 +134,8 @@ export class PresenceFeed {
   private readonly keys = new Map<string, KeyFeed>();
   /** Where every channel's interval deltas are kept; emptied when none is pending (see {@link DeltaJournal}). */
   private readonly journal = new DeltaJournal();
+  /** Every channel's buffered messages (see {@link MessageSlots}). */
+  private readonly slots = new MessageSlots();
 
   constructor(private readonly options: FeedOptions) {}
 
@@ -241,6 +243,11 @@ export class PresenceFeed {
     return this.journal.size;
   }
 
+  /** Messages buffered, over every channel and key (for leak checks). */
+  messageCount(): number {
+    return this.slots.size;
+  }
+
   /** Channel message buffers held, over every key. */
   logCount(): number {
     let count = 0;
@@ -263,7 +270,10 @@ export class PresenceFeed {
     // Map iterators see deletions and additions made while they run (between steps, too).
     for (const [subscribeKey, key] of this.keys) {
       for (const [channel, log] of key.logs) {
-        if (log.lastAt <= before) key.logs.delete(channel);
+        if (log.lastAt <= before) {
+          log.release();
+          key.logs.delete(channel);
+        }
         yield;
       }
       if (key.logs.size === 0 && key.intervals.size === 0 && key.channelWatchers.size === 0 && key.groupWatchers.size === 0) {
@@ -291,10 +301,12 @@ export class PresenceFeed {
     return key;
   }
 
-  private append(subscribeKey: string, key: KeyFeed, channel: string, payload: PresencePayload): void {
+  /** Buffers a message (an announcement's fields, or a whole `interval` payload) and wakes who watches its channel. */
+  private append(subscribeKey: string, key: KeyFeed, channel: string, message: Announcement | PresencePayload): void {
     let log = key.logs.get(channel);
-    if (!log) key.logs.set(channel, (log = new ChannelLog(this.options.eventBufferSize)));
-    log.push({ timetoken: this.options.timetokens.next(), channel, payload });
+    if (!log) key.logs.set(channel, (log = new ChannelLog(this.slots, channel, this.options.eventBufferSize)));
+    const timetoken = this.options.timetokens.next();
+    log.push(isAnnouncement(message) ? this.slots.announce(timetoken, message) : this.slots.store(timetoken, message));
     log.lastAt = this.options.clock.now();
     key.channelWatchers.get(channel)?.forEach((watcher) => watcher.notify());
     if (key.groupWatchers.size === 0) return;
@@ -309,14 +321,15 @@ export class PresenceFeed {
     return intervalPayload(deltas, Math.floor(this.options.clock.now() / 1000));
   }
 
-  /** `d` of a join / leave / timeout / state-change, in the key order of captured service messages. */
-  private announcement(event: EmulatorPresenceEvent): PresencePayload {
+  /** A join / leave / timeout / state-change to buffer (its payload is built on delivery, see {@link MessageSlots.message}). */
+  private announcement(event: EmulatorPresenceEvent): Announcement {
     const { action, uuid, timestamp, occupancy, data } = event;
     // The store reports whole seconds; the millisecond part comes from the clock, kept inside that second.
     const base = timestamp * 1000;
     const precise = Math.min(base + 999, Math.max(base, Math.floor(this.options.clock.now())));
-    return data === undefined
-      ? { action, uuid, timestamp, precise_timestamp: precise, occupancy }
-      : { action, uuid, timestamp, precise_timestamp: precise, data, occupancy };
+    return { action, uuid, timestamp, precise, occupancy, data };
   }
 }
+
+/** Announcements carry `precise`; `interval` payloads never do (theirs is `timestamp` alone). */
+const isAnnouncement = (message: Announcement | PresencePayload): message is Announcement => 'precise' in message;
