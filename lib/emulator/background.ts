@@ -1,8 +1,9 @@
 /**
  * The emulator's work outside requests: presence expiry, eviction of what has gone idle, and the
- * `interval` messages of busy channels. Expiry and eviction run in slices of a few milliseconds,
- * one per turn of the event loop, so that a mass timeout (say a million occupants at once) or a
- * pass over 100,000 idle channels never stalls the requests meanwhile.
+ * `interval` messages of busy channels. All three run in slices of a few milliseconds, one per
+ * turn of the event loop, so that a mass timeout (say a million occupants at once), a pass over
+ * 100,000 idle channels or the interval messages of 10,000 busy ones never stall the requests
+ * meanwhile.
  */
 import { performance } from 'node:perf_hooks';
 import type { HereNowCache } from './endpoints/here-now-cache';
@@ -12,7 +13,7 @@ import type { EmulatorClock } from './types';
 
 /** How often (real ms) a background expiry slice is scheduled. */
 const SWEEP_INTERVAL_MS = 1000;
-/** How long one slice of expiry or eviction may run before it yields to the event loop. */
+/** How long one slice of background work may run before it yields to the event loop. */
 const SLICE_MS = 3;
 /**
  * The expiry a request does before it is answered, when no background slice is pending. Short:
@@ -21,7 +22,7 @@ const SLICE_MS = 3;
 const REQUEST_SWEEP_MS = 1;
 /** How often (real ms) a background eviction pass starts. */
 const EVICTION_INTERVAL_MS = 5_000;
-/** Eviction steps between looks at the clock. */
+/** Steps of a pass (eviction, interval messages) between looks at the clock. */
 const STEPS_PER_CHECK = 64;
 
 /**
@@ -58,6 +59,49 @@ class Slices {
 }
 
 /**
+ * A pass made of steps (a generator), run in slices: each {@link Slices} turn advances it until it
+ * ends or its time is up; a new pass starts only once the last one has ended.
+ */
+class Pass {
+  private steps: Generator<void, void, undefined> | undefined;
+  readonly slices: Slices;
+
+  constructor(
+    private readonly what: string,
+    private readonly begin: () => Generator<void, void, undefined>,
+    private readonly failed: (what: string, error: unknown) => void,
+  ) {
+    this.slices = new Slices((sliceMs) => this.advance(performance.now() + sliceMs), (run) => run());
+  }
+
+  /** Starts a pass in the background, unless one is under way. */
+  start(): void {
+    if (this.steps === undefined) this.slices.schedule();
+  }
+
+  /** Advances the pass (starting one if none) until it ends or `deadline` passes; `true` once it ended. */
+  advance(deadline: number): boolean {
+    const steps = (this.steps ??= this.begin());
+    try {
+      for (let step = 1; ; step++) {
+        if (steps.next().done) break;
+        if (step % STEPS_PER_CHECK === 0 && performance.now() >= deadline) return false;
+      }
+    } catch (error) {
+      this.failed(`${this.what} failed`, error);
+    }
+    this.steps = undefined;
+    return true;
+  }
+
+  /** Drops the pass under way and any slice waiting for its turn. */
+  cancel(): void {
+    this.slices.cancel();
+    this.steps = undefined;
+  }
+}
+
+/**
  * What {@link Background} works on.
  *
  * @example
@@ -83,7 +127,7 @@ interface BackgroundWork {
  *   expired too, unless a background slice is already pending (then the request leaves it to it).
  * - Eviction (judged on the emulator's clock): channel message buffers past their retention,
  *   keyspaces that hold nothing, expired here-now cache entries; a pass every few seconds.
- * - `interval` messages of the channels in interval mode, every `presenceIntervalMs`.
+ * - `interval` messages of the channels in interval mode: a pass every `presenceIntervalMs`.
  *
  * @example
  * ```ts
@@ -96,25 +140,23 @@ interface BackgroundWork {
  */
 export class Background {
   private readonly expiry: Slices;
-  private readonly eviction: Slices;
-  private evictionPass: Generator<void, void, undefined> | undefined;
+  private readonly eviction: Pass;
+  private readonly intervals: Pass;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
   constructor(private readonly work: BackgroundWork) {
     this.expiry = new Slices((sliceMs) => this.stopped || work.keyspaces.sweep(Infinity, sliceMs), (run) => this.guarded('expiry', run));
-    this.eviction = new Slices((sliceMs) => this.evict(performance.now() + sliceMs), (run) => this.guarded('eviction', run));
+    this.eviction = new Pass('eviction', () => this.evictionSteps(), work.failed);
+    this.intervals = new Pass('interval messages', () => work.feed.tickSteps(), work.failed);
   }
 
   start(): void {
-    const { feed, presenceIntervalMs } = this.work;
     this.timers = [
-      // The timer only schedules a slice: run here, it would share a turn with the slice after it.
+      // The timers only schedule slices: run here, one would share a turn with the slice after it.
       setInterval(() => this.expiry.schedule(), SWEEP_INTERVAL_MS).unref(),
-      setInterval(() => {
-        if (this.evictionPass === undefined) this.eviction.schedule();
-      }, EVICTION_INTERVAL_MS).unref(),
-      setInterval(() => this.guarded('interval messages', () => feed.tick()), presenceIntervalMs).unref(),
+      setInterval(() => this.eviction.start(), EVICTION_INTERVAL_MS).unref(),
+      setInterval(() => this.intervals.start(), this.work.presenceIntervalMs).unref(),
     ];
   }
 
@@ -124,7 +166,7 @@ export class Background {
     for (const timer of this.timers) clearInterval(timer);
     this.expiry.cancel();
     this.eviction.cancel();
-    this.evictionPass = undefined;
+    this.intervals.cancel();
   }
 
   /**
@@ -144,23 +186,7 @@ export class Background {
   runNow(): void {
     this.work.keyspaces.sweep();
     this.eviction.cancel();
-    this.evictionPass = undefined;
-    this.evict(Infinity);
-  }
-
-  /** Advances the eviction pass (starting one if none) until it ends or `deadline` passes; `true` once it ended. */
-  private evict(deadline: number): boolean {
-    const pass = (this.evictionPass ??= this.evictionSteps());
-    try {
-      for (let step = 1; ; step++) {
-        if (pass.next().done) break;
-        if (step % STEPS_PER_CHECK === 0 && performance.now() >= deadline) return false;
-      }
-    } catch (error) {
-      this.work.failed('eviction failed', error);
-    }
-    this.evictionPass = undefined;
-    return true;
+    this.eviction.advance(Infinity);
   }
 
   private *evictionSteps(): Generator<void, void, undefined> {

@@ -9,6 +9,7 @@ import { RequestQuery } from '../../lib/emulator/pipeline/query';
 import { pythonJson, replies } from '../../lib/emulator/pipeline/responses';
 import { matchRoute } from '../../lib/emulator/pipeline/router';
 import { heartbeatStates } from '../../lib/emulator/endpoints/state-input';
+import { PresenceFeed } from '../../lib/emulator/model/presence-feed';
 import { CLOCK_CHECK_EVERY, PresenceStore } from '../../lib/emulator/model/store';
 import { TimetokenSource } from '../../lib/emulator/model/timetoken';
 import { ManualClock } from '../helpers/emulator';
@@ -197,6 +198,57 @@ describe('IntervalDeltas in one DeltaJournal', () => {
       });
       journal.clear();
     }
+  });
+
+  it('after a pass, releases what came before it and keeps the lists begun during it', () => {
+    const journal = new DeltaJournal();
+    const channels = Array.from({ length: 20 }, () => new IntervalDeltas(journal, 30));
+    for (let i = 0; i < 40_000; i++) channels[i % 20].add('join', `a${i}`);
+    const mark = journal.mark();
+    // The pass sends channels 0–9, then changes arrive for all, then it sends 10–19.
+    for (let c = 0; c < 10; c++) channels[c].reset();
+    for (let i = 0; i < 1_000; i++) channels[i % 20].add('leave', `b${i}`);
+    for (let c = 10; c < 20; c++) channels[c].reset();
+    journal.releaseBefore(mark);
+    expect(journal.size).toBe(1_000);
+    for (let c = 0; c < 10; c++) {
+      const leave = Array.from({ length: 50 }, (_, k) => `b${c + 20 * k}`);
+      expect(lists(channels[c])).toEqual({ action: 'interval', timestamp: 1_900_000_000, occupancy: 30, leave });
+    }
+    for (let c = 10; c < 20; c++) expect(channels[c].pending).toBe(false);
+    // New deltas go on after the released part; a mark from before a clear does nothing.
+    channels[3].add('timeout', 'c');
+    expect(lists(channels[3]).timeout).toEqual(['c']);
+    journal.clear();
+    journal.releaseBefore(mark);
+    expect(journal.size).toBe(0);
+  });
+
+  it('a feed pass run a step at a time, with changes between the steps, sends every delta once and in order', () => {
+    const clock = { now: () => 1_900_000_000_000 };
+    const feed = new PresenceFeed({ announceMax: 1, eventBufferSize: 10_000, clock, timetokens: new TimetokenSource(clock), groupsOf: () => new ChannelGroups() });
+    const sent: string[] = [];
+    const join = (channel: string, uuid: string, occupancy: number) => {
+      feed.publish({ subscribeKey: 'k', channel, action: 'join', uuid, occupancy, timestamp: 1_900_000_000 });
+      sent.push(`${channel}:${uuid}`);
+    };
+    let n = 0;
+    for (const channel of ['a', 'b', 'c', 'd']) for (let i = 0; i < 3; i++) join(channel, `u${n++}`, 2 + i);
+    for (let round = 0; round < 3; round++) {
+      const pass = feed.tickSteps();
+      while (!pass.next().done) for (const channel of ['a', 'b', 'c', 'd', 'e']) join(channel, `u${n++}`, 10 + n);
+    }
+    feed.tick();
+    const received = feed
+      .collect('k', { channels: ['a', 'b', 'c', 'd', 'e'], groups: [] }, 0n, 100_000)
+      .flatMap(({ message }) => ((message.payload.join as string[] | undefined) ?? []).map((uuid) => `${message.channel}:${uuid}`));
+    // Every join was above announceMax: all of them went out in interval messages.
+    expect([...received].sort()).toEqual([...sent].sort());
+    for (const channel of ['a', 'b', 'c', 'd', 'e']) {
+      const order = received.filter((r) => r.startsWith(`${channel}:`)).map((r) => Number(r.slice(r.indexOf(':u') + 2)));
+      expect(order).toEqual([...order].sort((x, y) => x - y));
+    }
+    expect(feed.journalSize()).toBe(0);
   });
 
   it('a list from before a clear reads as empty and starts anew; past the byte limit it says here_now_refresh', () => {

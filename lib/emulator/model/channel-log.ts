@@ -139,8 +139,8 @@ export class MessageSlots {
     this.free.set(this.freeCount++, slot);
     if (this.freeCount === this.used) {
       // Nothing held: start over, and let most of the chunks go.
-      for (const column of [this.refs, this.data]) column.clear(this.used, CHUNKS_KEPT);
-      for (const column of [this.tokens, this.codes, this.timestamps, this.precise, this.occupancy, this.free]) column.clear(0, CHUNKS_KEPT);
+      this.refs.clear(CHUNKS_KEPT);
+      this.data.clear(CHUNKS_KEPT);
       this.used = 0;
       this.freeCount = 0;
     }

@@ -31,6 +31,8 @@ interface Chunk<V> {
  */
 export class Chunked<V> {
   private readonly chunks: Chunk<V>[] = [];
+  /** Chunks dropped from the front (see {@link Chunked.dropBefore}): `chunks[0]` is chunk number `base`. */
+  private base = 0;
 
   /**
    * @param make - A new chunk of {@link CHUNK_ENTRIES}, every entry `empty`.
@@ -42,21 +44,30 @@ export class Chunked<V> {
   ) {}
 
   get(index: number): V {
-    const chunk = this.chunks[Math.floor(index / CHUNK_ENTRIES)];
+    const chunk = this.chunks[Math.floor(index / CHUNK_ENTRIES) - this.base];
     return chunk === undefined ? this.empty : chunk[index % CHUNK_ENTRIES];
   }
 
+  /** Sets `index`, which must not be below what {@link Chunked.dropBefore} dropped. */
   set(index: number, value: V): void {
-    const chunk = Math.floor(index / CHUNK_ENTRIES);
+    const chunk = Math.floor(index / CHUNK_ENTRIES) - this.base;
     while (this.chunks.length <= chunk) this.chunks.push(this.make());
     this.chunks[chunk][index % CHUNK_ENTRIES] = value;
   }
 
-  /** Empties indexes `0 … used - 1` (releasing what they referenced) and keeps at most `keep` chunks. */
-  clear(used: number, keep: number): void {
-    const filled = Math.min(Math.ceil(used / CHUNK_ENTRIES), this.chunks.length, keep);
-    for (let chunk = 0; chunk < filled; chunk++) this.chunks[chunk].fill(this.empty);
+  /** Releases the chunks that lie wholly below `index`; the indexes keep their meaning. */
+  dropBefore(index: number): void {
+    const whole = Math.min(Math.floor(index / CHUNK_ENTRIES) - this.base, this.chunks.length);
+    if (whole <= 0) return;
+    this.chunks.splice(0, whole);
+    this.base += whole;
+  }
+
+  /** Empties every index (releasing what they referenced), starting again at chunk 0, with at most `keep` chunks kept. */
+  clear(keep: number): void {
     this.chunks.length = Math.min(this.chunks.length, keep);
+    for (const chunk of this.chunks) chunk.fill(this.empty);
+    this.base = 0;
   }
 }
 

@@ -22,6 +22,19 @@ const ACTION_CODES: Readonly<Record<DeltaAction, number>> = { join: 0, leave: 1,
 const CHUNKS_KEPT = 4;
 
 /**
+ * A point in a {@link DeltaJournal}, from {@link DeltaJournal.mark}.
+ *
+ * @example
+ * ```ts
+ * const mark: JournalMark = journal.mark(); // { generation: 3, index: 120_000 }
+ * ```
+ */
+export interface JournalMark {
+  readonly generation: number;
+  readonly index: number;
+}
+
+/**
  * The pending deltas of *every* channel in interval mode, in one structure: each entry is a uuid,
  * its action and the index of its channel's next entry (a list per channel, threaded through
  * shared arrays).
@@ -32,10 +45,11 @@ const CHUNKS_KEPT = 4;
  * into {@link Chunked} columns that mostly exist already, never copied and reused after a clear
  * (the action and the link in typed chunks, outside the JavaScript heap).
  *
- * Entries are never freed one by one: {@link DeltaJournal.clear} empties the journal once every
- * channel's deltas have been sent (the feed's `tick`, or the last channel leaving interval mode),
- * and each {@link IntervalDeltas} remembers the generation its entries belong to, so a list from
- * before a clear reads as empty.
+ * Entries are never freed one by one. An interval pass (the feed's `tickSteps`) sends every list
+ * begun before it started, so afterwards everything before that point goes at once
+ * ({@link DeltaJournal.releaseBefore}); when no list is left at all the journal is emptied
+ * ({@link DeltaJournal.clear}), and each {@link IntervalDeltas} remembers the generation its
+ * entries belong to, so a list from before a clear reads as empty.
  *
  * @example
  * ```ts
@@ -48,14 +62,36 @@ const CHUNKS_KEPT = 4;
 export class DeltaJournal {
   private readonly uuids = new Chunked(chunkOf.refs<string>, undefined);
   private readonly actions = new Chunked(chunkOf.uint8, 0);
-  private readonly nexts = new Chunked(chunkOf.int32, -1);
+  /** Float64, not Int32: indexes keep growing while lists are live across interval passes. */
+  private readonly nexts = new Chunked(chunkOf.float64, -1);
+  /** Index of the next entry. */
   private length = 0;
+  /** Below it, everything was released ({@link DeltaJournal.releaseBefore}). */
+  private start = 0;
   /** Bumped by every clear; lists of an older generation are empty. */
   generation = 0;
 
   /** Entries held, live or not (for tests and leak checks). */
   get size(): number {
-    return this.length;
+    return this.length - this.start;
+  }
+
+  /** Where the journal is now: pass it to {@link DeltaJournal.releaseBefore} once every list begun before it was sent. */
+  mark(): JournalMark {
+    return { generation: this.generation, index: this.length };
+  }
+
+  /**
+   * Releases the entries added before `mark`: the caller has sent (and reset) every list begun
+   * before it, so lists still live began after it. A mark from before a clear is ignored.
+   */
+  releaseBefore(mark: JournalMark): void {
+    if (mark.generation !== this.generation) return;
+    if (mark.index >= this.length) return this.clear();
+    this.start = Math.max(this.start, mark.index);
+    this.uuids.dropBefore(this.start);
+    this.actions.dropBefore(this.start);
+    this.nexts.dropBefore(this.start);
   }
 
   /** Stores one delta at the end of the list whose last entry is `tail` (`-1`: a new list); returns its index. */
@@ -84,10 +120,11 @@ export class DeltaJournal {
 
   /** Forgets every entry (their uuids are released); every list made before reads as empty. */
   clear(): void {
-    this.uuids.clear(this.length, CHUNKS_KEPT);
-    this.actions.clear(0, CHUNKS_KEPT);
-    this.nexts.clear(0, CHUNKS_KEPT);
+    this.uuids.clear(CHUNKS_KEPT);
+    this.actions.clear(CHUNKS_KEPT);
+    this.nexts.clear(CHUNKS_KEPT);
     this.length = 0;
+    this.start = 0;
     this.generation++;
   }
 }

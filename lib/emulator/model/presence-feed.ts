@@ -169,17 +169,35 @@ export class PresenceFeed {
     this.append(event.subscribeKey, key, channel, this.announcement(event));
   }
 
-  /** Publishes one `interval` message for every channel in interval mode; the server calls it every `presenceIntervalMs`. */
-  tick(): void {
+  /**
+   * Publishes one `interval` message for every channel in interval mode, one step per channel, so
+   * that the emulator can spread a pass over many channels across turns of the event loop (at a
+   * million occupants in 10,000 busy channels a pass takes a few hundred milliseconds). Channels
+   * that enter interval mode while the pass runs are included; changes to a channel already done
+   * go into its next message.
+   *
+   * @example
+   * ```ts
+   * for (const _ of feed.tickSteps()); // all at once, as tick() does
+   * ```
+   */
+  *tickSteps(): Generator<void, void, undefined> {
+    const mark = this.journal.mark();
     for (const [subscribeKey, key] of this.keys) {
       for (const [channel, deltas] of key.intervals) {
         const payload = this.interval(deltas);
         deltas.reset();
         this.append(subscribeKey, key, channel, payload);
+        yield;
       }
     }
-    // Every channel's deltas were just sent.
-    this.journal.clear();
+    // Every list begun before the pass was sent: lists still live began after the mark.
+    this.journal.releaseBefore(mark);
+  }
+
+  /** Publishes every channel's `interval` message now, in one go (see {@link PresenceFeed.tickSteps}). */
+  tick(): void {
+    for (const _ of this.tickSteps());
   }
 
   /** Channels of `subscribeKey` now in interval mode. */
