@@ -25,58 +25,72 @@ const EVICTION_INTERVAL_MS = 5_000;
 /** Steps of a pass (eviction, interval messages) between looks at the clock. */
 const STEPS_PER_CHECK = 64;
 
+/** Background work that can be done a slice at a time. */
+interface Job {
+  /** Does at most about `sliceMs` of the work; `true` once it is all done. */
+  slice(sliceMs: number): boolean;
+}
+
 /**
- * Work done in slices: `step(sliceMs)` does at most about `sliceMs` of it and says whether it is
- * done; if not, the next slice follows on the next turn of the event loop (`setImmediate`), so
- * there is at most one slice per turn.
+ * The one queue of background slices: one slice per turn of the event loop (`setImmediate`), of
+ * whichever job is next, round-robin. One queue rather than one per kind of work: expiry,
+ * eviction and interval messages each scheduling their own would run up to three slices in one
+ * turn (plus a GC pause) when they coincide, as they do in a mass timeout.
  */
-class Slices {
+class Turns {
+  private readonly waiting: Job[] = [];
   private next: NodeJS.Immediate | undefined;
 
-  constructor(
-    private readonly step: (sliceMs: number) => boolean,
-    private readonly guard: (work: () => void) => void,
-  ) {}
-
-  /** Whether a slice is waiting for its turn. */
-  get pending(): boolean {
-    return this.next !== undefined;
+  /** Queues `job` unless it is queued already. */
+  add(job: Job): void {
+    if (this.waiting.includes(job)) return;
+    this.waiting.push(job);
+    this.next ??= setImmediate(() => this.turn()).unref();
   }
 
-  schedule(): void {
-    this.next ??= setImmediate(() => {
-      this.next = undefined;
-      this.guard(() => {
-        if (!this.step(SLICE_MS)) this.schedule();
-      });
-    }).unref();
+  has(job: Job): boolean {
+    return this.waiting.includes(job);
   }
 
-  cancel(): void {
+  remove(job: Job): void {
+    const index = this.waiting.indexOf(job);
+    if (index >= 0) this.waiting.splice(index, 1);
+  }
+
+  clear(): void {
+    this.waiting.length = 0;
     clearImmediate(this.next);
     this.next = undefined;
+  }
+
+  private turn(): void {
+    this.next = undefined;
+    const job = this.waiting.shift();
+    if (job !== undefined && !job.slice(SLICE_MS)) this.waiting.push(job);
+    if (this.waiting.length > 0) this.next = setImmediate(() => this.turn()).unref();
   }
 }
 
 /**
- * A pass made of steps (a generator), run in slices: each {@link Slices} turn advances it until it
- * ends or its time is up; a new pass starts only once the last one has ended.
+ * A pass made of steps (a generator), done in slices; a new pass starts only once the last one
+ * has ended.
  */
-class Pass {
+class Pass implements Job {
   private steps: Generator<void, void, undefined> | undefined;
-  readonly slices: Slices;
 
   constructor(
     private readonly what: string,
     private readonly begin: () => Generator<void, void, undefined>,
     private readonly failed: (what: string, error: unknown) => void,
-  ) {
-    this.slices = new Slices((sliceMs) => this.advance(performance.now() + sliceMs), (run) => run());
+  ) {}
+
+  /** Whether a pass is under way. */
+  get running(): boolean {
+    return this.steps !== undefined;
   }
 
-  /** Starts a pass in the background, unless one is under way. */
-  start(): void {
-    if (this.steps === undefined) this.slices.schedule();
+  slice(sliceMs: number): boolean {
+    return this.advance(performance.now() + sliceMs);
   }
 
   /** Advances the pass (starting one if none) until it ends or `deadline` passes; `true` once it ended. */
@@ -94,9 +108,8 @@ class Pass {
     return true;
   }
 
-  /** Drops the pass under way and any slice waiting for its turn. */
+  /** Drops the pass under way. */
   cancel(): void {
-    this.slices.cancel();
     this.steps = undefined;
   }
 }
@@ -139,24 +152,37 @@ interface BackgroundWork {
  * ```
  */
 export class Background {
-  private readonly expiry: Slices;
+  private readonly turns = new Turns();
+  private readonly expiry: Job;
   private readonly eviction: Pass;
   private readonly intervals: Pass;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
   constructor(private readonly work: BackgroundWork) {
-    this.expiry = new Slices((sliceMs) => this.stopped || work.keyspaces.sweep(Infinity, sliceMs), (run) => this.guarded('expiry', run));
+    this.expiry = {
+      slice: (sliceMs) => {
+        try {
+          return this.stopped || work.keyspaces.sweep(Infinity, sliceMs);
+        } catch (error) {
+          work.failed('expiry failed', error);
+          return true;
+        }
+      },
+    };
     this.eviction = new Pass('eviction', () => this.evictionSteps(), work.failed);
     this.intervals = new Pass('interval messages', () => work.feed.tickSteps(), work.failed);
   }
 
   start(): void {
+    // The timers only queue slices: run in a timer, one would share a turn with the slice after it.
+    const startPass = (pass: Pass) => () => {
+      if (!pass.running) this.turns.add(pass);
+    };
     this.timers = [
-      // The timers only schedule slices: run here, one would share a turn with the slice after it.
-      setInterval(() => this.expiry.schedule(), SWEEP_INTERVAL_MS).unref(),
-      setInterval(() => this.eviction.start(), EVICTION_INTERVAL_MS).unref(),
-      setInterval(() => this.intervals.start(), this.work.presenceIntervalMs).unref(),
+      setInterval(() => this.turns.add(this.expiry), SWEEP_INTERVAL_MS).unref(),
+      setInterval(startPass(this.eviction), EVICTION_INTERVAL_MS).unref(),
+      setInterval(startPass(this.intervals), this.work.presenceIntervalMs).unref(),
     ];
   }
 
@@ -164,7 +190,7 @@ export class Background {
   stop(): void {
     this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
-    this.expiry.cancel();
+    this.turns.clear();
     this.eviction.cancel();
     this.intervals.cancel();
   }
@@ -175,8 +201,8 @@ export class Background {
    * the rest follows within milliseconds).
    */
   beforeRequest(): void {
-    if (this.expiry.pending || this.stopped) return;
-    if (!this.work.keyspaces.sweep(Infinity, REQUEST_SWEEP_MS)) this.expiry.schedule();
+    if (this.stopped || this.turns.has(this.expiry)) return;
+    if (!this.work.keyspaces.sweep(Infinity, REQUEST_SWEEP_MS)) this.turns.add(this.expiry);
   }
 
   /**
@@ -185,6 +211,7 @@ export class Background {
    */
   runNow(): void {
     this.work.keyspaces.sweep();
+    this.turns.remove(this.eviction);
     this.eviction.cancel();
     this.eviction.advance(Infinity);
   }
@@ -195,14 +222,5 @@ export class Background {
     cache.purge(now);
     yield* feed.evictSteps(now);
     yield* keyspaces.evictSteps();
-  }
-
-  /** Runs timer work: an exception there would end the process, so it is reported instead, and the next tick tries again. */
-  private guarded(what: string, work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.work.failed(`${what} failed`, error);
-    }
   }
 }
