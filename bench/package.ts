@@ -14,6 +14,8 @@ import type * as Main from '../lib/index';
 import type * as EmulatorEntry from '../lib/emulator/index';
 import type * as EmulatorServerModule from '../lib/emulator/server';
 import type * as DiffModule from '../lib/streams/diff-occupancy';
+import type * as CodecsModule from '../lib/codecs/bodies';
+import type * as DefaultFetchModule from '../lib/transport/default-fetch';
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist', 'cjs');
@@ -48,5 +50,9 @@ export const pkg = (): typeof Main => load<typeof Main>('index.js');
 export const emulatorPkg = (): typeof EmulatorEntry => load<typeof EmulatorEntry>('emulator/index.js');
 /** The emulator's server class (internal; the workers seed its store directly). */
 export const emulatorServer = (): typeof EmulatorServerModule => load<typeof EmulatorServerModule>('emulator/server.js');
+/** The body codecs (internal), for the client case's hand-written peer. */
+export const codecsModule = (): typeof CodecsModule => load<typeof CodecsModule>('codecs/bodies.js');
+/** The transport's default abort controller (internal), for the same peer. */
+export const defaultFetchModule = (): typeof DefaultFetchModule => load<typeof DefaultFetchModule>('transport/default-fetch.js');
 /** The diff (internal module, public function). */
 export const diffModule = (): typeof DiffModule => load<typeof DiffModule>('streams/diff-occupancy.js');

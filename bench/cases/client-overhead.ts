@@ -5,11 +5,14 @@
  * - ours: `firstValueFrom(presence.hereNow(...))` / `announceHeartbeat(...)` with the default
  *   transport (cross-fetch, on Node's keep-alive global agent);
  * - bare: `cross-fetch` of the very URL our client sends, then `JSON.parse`;
+ * - contract: bare plus what our public contract asks of any client, written out by hand: an abort
+ *   signal (the transport's own, see `defaultAbortController`), a request timer, and the io-ts
+ *   decode of the body. Ours against it is what our layers cost beyond the contract;
  * - the official `pubnub` SDK: `hereNow`, and for heartbeats the `heartbeat` method its own
  *   presence loop calls (`keepAlive: true`).
  *
  * Every repetition makes 2,000 calls per variant, the variants taking turns in blocks of 100 so
- * that drift and other load on the machine hit all three alike. The notes add each variant's
+ * that drift and other load on the machine hit all of them alike. The notes add each variant's
  * client-process CPU per call, which such load disturbs less than wall time.
  */
 import http from 'node:http';
@@ -20,10 +23,12 @@ import { firstValueFrom } from 'rxjs';
 import type { Presence } from '../../lib/presence';
 import type { FetchLike } from '../../lib/transport/fetch-transport';
 import { forkWorker, gc, median, nextMessage, row, stopWorker, type BenchContext, type Row } from '../harness';
-import { pkg } from '../package';
+import { codecsModule, defaultFetchModule, pkg } from '../package';
 
 // The client as users load it (dist/cjs), see ../package.ts.
 const { Keyset, Presence: PresenceClass, UserId } = pkg();
+const { HereNowSingleBody, HeartbeatBody } = codecsModule();
+const { defaultAbortController } = defaultFetchModule();
 
 const SUBSCRIBE_KEY = 'sub-c-bench';
 const CHANNEL = 'lobby';
@@ -35,6 +40,7 @@ type Call = () => Promise<unknown>;
 interface Variants {
   readonly ours: Call;
   readonly bare: Call;
+  readonly contract: Call;
   readonly sdk: Call;
 }
 
@@ -53,6 +59,25 @@ async function urlOf(origin: string, call: (presence: Presence) => Promise<unkno
   await call(presence);
   return seen;
 }
+
+/**
+ * Bare fetch plus the contract's essentials (see the file's comment): cancellable, timed out,
+ * validated. The codec is the operation's own, so a body ours accepts is decoded the same way.
+ */
+const contractFetch =
+  (url: string, codec: { decode(value: unknown): { _tag: 'Left' | 'Right' } }): Call =>
+  async () => {
+    const controller = defaultAbortController();
+    const timer = setTimeout(() => controller.abort(), 15_000);
+    try {
+      const response = await crossFetch(url, { signal: controller.signal as AbortSignal, headers: { Accept: 'application/json' } });
+      const decoded = codec.decode(JSON.parse(await response.text()));
+      if (decoded._tag !== 'Right') throw new Error('contract fetch: the body did not decode');
+      return decoded;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 
 const bareFetch = (url: string): Call => async () => {
   const response = await crossFetch(url, { headers: { Accept: 'application/json' } });
@@ -82,8 +107,8 @@ async function measure(variants: Variants, calls: number, reps: number, warmup: 
   const result = Object.fromEntries(names.map((name) => [name, { us: [] as number[], cpuUs: [] as number[] }])) as Record<keyof Variants, Measured>;
   for (let rep = 0; rep < reps; rep++) {
     gc();
-    const wall = { ours: 0, bare: 0, sdk: 0 };
-    const cpu = { ours: 0, bare: 0, sdk: 0 };
+    const wall = { ours: 0, bare: 0, contract: 0, sdk: 0 };
+    const cpu = { ours: 0, bare: 0, contract: 0, sdk: 0 };
     for (let done = 0, turn = 0; done < calls; done += BLOCK, turn++) {
       const n = Math.min(BLOCK, calls - done);
       for (let k = 0; k < names.length; k++) {
@@ -133,6 +158,8 @@ export async function runClientOverhead(ctx: BenchContext): Promise<Row[]> {
 
     const hereNowOurs = () => firstValueFrom(presence.hereNow({ channels: [CHANNEL] }));
     const heartbeatOurs = () => firstValueFrom(presence.announceHeartbeat({ channels: [CHANNEL], heartbeat: 300 }));
+    const hereNowUrl = await urlOf(origin, (p) => firstValueFrom(p.hereNow({ channels: [CHANNEL] })));
+    const heartbeatUrl = await urlOf(origin, (p) => firstValueFrom(p.announceHeartbeat({ channels: [CHANNEL], heartbeat: 300 })));
     const operations: { name: string; variants: Variants }[] = [
       {
         name: 'here-now',
@@ -141,7 +168,8 @@ export async function runClientOverhead(ctx: BenchContext): Promise<Row[]> {
             const result = await hereNowOurs();
             if (result.totalOccupancy < OCCUPANTS) throw new Error(`ours: ${result.totalOccupancy} occupants`);
           },
-          bare: bareFetch(await urlOf(origin, (p) => firstValueFrom(p.hereNow({ channels: [CHANNEL] })))),
+          bare: bareFetch(hereNowUrl),
+          contract: contractFetch(hereNowUrl, HereNowSingleBody),
           sdk: async () => {
             const result = await pubnub.hereNow({ channels: [CHANNEL] });
             if (result.totalOccupancy < OCCUPANTS) throw new Error(`sdk: ${result.totalOccupancy} occupants`);
@@ -152,7 +180,8 @@ export async function runClientOverhead(ctx: BenchContext): Promise<Row[]> {
         name: 'heartbeat',
         variants: {
           ours: heartbeatOurs,
-          bare: bareFetch(await urlOf(origin, (p) => firstValueFrom(p.announceHeartbeat({ channels: [CHANNEL], heartbeat: 300 })))),
+          bare: bareFetch(heartbeatUrl),
+          contract: contractFetch(heartbeatUrl, HeartbeatBody),
           sdk: () => sdkHeartbeat({ channels: [CHANNEL], heartbeat: 300 }),
         },
       },
@@ -161,7 +190,7 @@ export async function runClientOverhead(ctx: BenchContext): Promise<Row[]> {
     for (const { name, variants } of operations) {
       ctx.log(`client overhead: ${calls} × ${name}, ${reps} repetitions`);
       const m = await measure(variants, calls, reps, warmup);
-      const cpuNote = `client CPU per call: ours ${median(m.ours.cpuUs).toFixed(0)} µs, bare ${median(m.bare.cpuUs).toFixed(0)} µs, SDK ${median(m.sdk.cpuUs).toFixed(0)} µs`;
+      const cpuNote = `client CPU per call: ours ${median(m.ours.cpuUs).toFixed(0)} µs, bare ${median(m.bare.cpuUs).toFixed(0)} µs, bare + contract ${median(m.contract.cpuUs).toFixed(0)} µs, SDK ${median(m.sdk.cpuUs).toFixed(0)} µs`;
       const variant = `${calls.toLocaleString('en-US')} sequential ${name} calls, emulator in another process`;
       rows.push(
         row({
@@ -173,6 +202,16 @@ export async function runClientOverhead(ctx: BenchContext): Promise<Row[]> {
           peerSamples: m.bare.us,
           goal: '≤ 1.10× peer',
           check: (ratio) => ratio <= 1.1,
+          note: cpuNote,
+        }),
+        row({
+          case: 'client-overhead',
+          variant: `${variant} (vs bare + contract)`,
+          samples: m.ours.us,
+          unit: 'µs/call',
+          peer: 'bare + abort signal, request timer, io-ts decode',
+          peerSamples: m.contract.us,
+          goal: 'information: what our layers cost beyond the contract',
           note: cpuNote,
         }),
         row({
