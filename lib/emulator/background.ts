@@ -22,7 +22,7 @@ const SLICE_MS = 3;
 const REQUEST_SWEEP_MS = 1;
 /** How often (real ms) a background eviction pass starts. */
 const EVICTION_INTERVAL_MS = 5_000;
-/** Steps of a pass (eviction, interval messages) between looks at the clock. */
+/** Eviction steps between looks at the clock. */
 const STEPS_PER_CHECK = 64;
 
 /** Background work that can be done a slice at a time. */
@@ -67,7 +67,7 @@ class Turns {
     this.next = undefined;
     const job = this.waiting.shift();
     if (job !== undefined && !job.slice(SLICE_MS)) this.waiting.push(job);
-    if (this.waiting.length > 0) this.next = setImmediate(() => this.turn()).unref();
+    if (this.waiting.length > 0) this.next ??= setImmediate(() => this.turn()).unref();
   }
 }
 
@@ -78,10 +78,15 @@ class Turns {
 class Pass implements Job {
   private steps: Generator<void, void, undefined> | undefined;
 
+  /**
+   * @param stepsPerCheck - Steps between looks at the clock: many for cheap steps (eviction), 1
+   *   for steps that can take a while (a busy channel's `interval` message, up to 32 KB of JSON).
+   */
   constructor(
     private readonly what: string,
     private readonly begin: () => Generator<void, void, undefined>,
     private readonly failed: (what: string, error: unknown) => void,
+    private readonly stepsPerCheck: number,
   ) {}
 
   /** Whether a pass is under way. */
@@ -99,7 +104,7 @@ class Pass implements Job {
     try {
       for (let step = 1; ; step++) {
         if (steps.next().done) break;
-        if (step % STEPS_PER_CHECK === 0 && performance.now() >= deadline) return false;
+        if (step % this.stepsPerCheck === 0 && performance.now() >= deadline) return false;
       }
     } catch (error) {
       this.failed(`${this.what} failed`, error);
@@ -170,8 +175,8 @@ export class Background {
         }
       },
     };
-    this.eviction = new Pass('eviction', () => this.evictionSteps(), work.failed);
-    this.intervals = new Pass('interval messages', () => work.feed.tickSteps(), work.failed);
+    this.eviction = new Pass('eviction', () => this.evictionSteps(), work.failed, STEPS_PER_CHECK);
+    this.intervals = new Pass('interval messages', () => work.feed.tickSteps(), work.failed, 1);
   }
 
   start(): void {

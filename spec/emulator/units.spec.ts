@@ -135,6 +135,138 @@ describe('ChannelLog in one MessageSlots', () => {
   });
 });
 
+describe('PresenceFeed interval passes', () => {
+  const clock = { now: () => 1_900_000_000_000 };
+  const newFeed = (announceMax = 1) =>
+    new PresenceFeed({ announceMax, eventBufferSize: 100_000, clock, timetokens: new TimetokenSource(clock), groupsOf: () => new ChannelGroups() });
+  const publish = (feed: PresenceFeed, key: string, channel: string, action: 'join' | 'leave' | 'timeout', uuid: string, occupancy: number) =>
+    feed.publish({ subscribeKey: key, channel, action, uuid, occupancy, timestamp: 1_900_000_000 });
+  const payloads = (feed: PresenceFeed, key: string, channel: string) => feed.collect(key, { channels: [channel], groups: [] }, 0n, 1_000_000).map((d) => d.message.payload);
+
+  it('delivers every join, leave and timeout exactly once and in order, whatever interleaves with sliced passes', () => {
+    type Op =
+      | { op: 'event'; key: number; channel: number; action: 'join' | 'leave' | 'timeout'; occupancy: number }
+      | { op: 'step'; n: number }
+      | { op: 'start' | 'tick' | 'bulk' | 'drain' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 30, arbitrary: fc.record({ op: fc.constant('event' as const), key: fc.integer({ min: 0, max: 2 }), channel: fc.integer({ min: 0, max: 3 }), action: fc.constantFrom('join' as const, 'leave' as const, 'timeout' as const), occupancy: fc.integer({ min: 0, max: 4 }) }) },
+      { weight: 6, arbitrary: fc.record({ op: fc.constant('step' as const), n: fc.integer({ min: 1, max: 3 }) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('start' as const) }) },
+      // tick() is what Emulator.flushIntervals() calls, possibly while a background pass runs.
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('tick' as const) }) },
+      // Enough deltas to cross the journal's 16,384-entry chunks.
+      { weight: 1, arbitrary: fc.record({ op: fc.constant('bulk' as const) }) },
+      // Every channel back to announce mode: the journal is emptied, maybe in the middle of a pass.
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('drain' as const) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const feed = newFeed(2);
+        const sent = new Map<string, string[]>();
+        let pass: Generator<void, void, undefined> | undefined;
+        let n = 0;
+        const event = (k: number, c: number, action: 'join' | 'leave' | 'timeout', occupancy: number) => {
+          const uuid = `u${n++}`;
+          publish(feed, `k${k}`, `c${c}`, action, uuid, occupancy);
+          const id = `k${k}/c${c}`;
+          sent.set(id, [...(sent.get(id) ?? []), `${action}:${uuid}`]);
+        };
+        for (const o of ops) {
+          if (o.op === 'event') event(o.key, o.channel, o.action, o.occupancy);
+          else if (o.op === 'bulk') for (let i = 0; i < 400; i++) for (let k = 0; k < 3; k++) for (let c = 0; c < 4; c++) event(k, c, 'join', 4);
+          else if (o.op === 'drain') for (let k = 0; k < 3; k++) for (let c = 0; c < 4; c++) event(k, c, 'leave', 0);
+          else if (o.op === 'start') pass ??= feed.tickSteps();
+          else if (o.op === 'step') for (let i = 0; i < o.n && pass; i++) if (pass.next().done) pass = undefined;
+          else feed.tick();
+          expect(feed.intervalChannelCount()).toBe([0, 1, 2].reduce((sum, k) => sum + feed.intervalChannels(`k${k}`).length, 0));
+        }
+        while (pass && !pass.next().done);
+        feed.tick();
+        for (let k = 0; k < 3; k++) {
+          for (let c = 0; c < 4; c++) {
+            const got: string[] = [];
+            let refreshed = false;
+            for (const p of payloads(feed, `k${k}`, `c${c}`)) {
+              if (p.action !== 'interval') {
+                got.push(`${p.action}:${p.uuid}`);
+                continue;
+              }
+              if (p.here_now_refresh) refreshed = true;
+              // An interval message groups by action: within one, compare in the order of issue.
+              const inMessage = (['join', 'leave', 'timeout'] as const).flatMap((action) => ((p[action] as string[] | undefined) ?? []).map((uuid) => `${action}:${uuid}`));
+              got.push(...inMessage.sort((a, b) => Number(a.split(':u')[1]) - Number(b.split(':u')[1])));
+            }
+            const expected = sent.get(`k${k}/c${c}`) ?? [];
+            if (!refreshed) expect(got).toEqual(expected);
+            else {
+              expect(new Set(got).size).toBe(got.length);
+              expect(got.filter((g) => !expected.includes(g))).toEqual([]);
+            }
+          }
+        }
+        expect(feed.journalSize()).toBe(0);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a channel entering interval mode in a subscribe key the pass has done goes out in the next pass', () => {
+    const feed = newFeed();
+    publish(feed, 'k1', 'a', 'join', 'u1', 2);
+    publish(feed, 'k2', 'b', 'join', 'u2', 2);
+    const pass = feed.tickSteps();
+    pass.next(); // k1/a sent
+    pass.next(); // k2/b sent
+    publish(feed, 'k1', 'new', 'join', 'u3', 2);
+    while (!pass.next().done);
+    expect(payloads(feed, 'k1', 'new')).toEqual([]);
+    feed.tick();
+    expect(payloads(feed, 'k1', 'new')).toEqual([expect.objectContaining({ action: 'interval', join: ['u3'] })]);
+  });
+
+  it('tick() while a pass runs overtakes it: each channel gets one interval message', () => {
+    const feed = newFeed();
+    for (const c of ['a', 'b', 'c']) publish(feed, 'k', c, 'join', `u-${c}`, 2);
+    const pass = feed.tickSteps();
+    pass.next(); // the background pass sent 'a'
+    feed.tick(); // Emulator.flushIntervals()
+    while (!pass.next().done);
+    expect(payloads(feed, 'k', 'a')).toHaveLength(2);
+    expect(payloads(feed, 'k', 'b')).toHaveLength(1);
+    expect(payloads(feed, 'k', 'c')).toHaveLength(1);
+  });
+
+  it('a pass whose mark predates a clear does not release lists begun after the clear', () => {
+    const feed = newFeed();
+    publish(feed, 'k0', 'a', 'join', 'x1', 2);
+    publish(feed, 'k1', 'b', 'join', 'x2', 2);
+    publish(feed, 'k1', 'c', 'join', 'x3', 2);
+    const pass = feed.tickSteps();
+    pass.next(); // k0/a
+    pass.next(); // k1/b: the pass is past k0
+    publish(feed, 'k0', 'a', 'leave', 'y', 1);
+    publish(feed, 'k1', 'b', 'leave', 'y', 1);
+    publish(feed, 'k1', 'c', 'leave', 'y', 1); // the last channel in interval mode: the journal is cleared
+    publish(feed, 'k0', 'a', 'join', 'z', 2); // a new list at the start of the new generation
+    while (!pass.next().done);
+    feed.tick();
+    expect(payloads(feed, 'k0', 'a').at(-1)).toMatchObject({ action: 'interval', join: ['z'] });
+  });
+
+  it('a channel going in and out of interval mode between passes does not grow the journal without bound', () => {
+    const feed = newFeed();
+    publish(feed, 'k', 'busy', 'join', 'b', 5); // one channel stays in interval mode throughout
+    for (let i = 0; i < 100_000; i++) {
+      publish(feed, 'k', 'flap', 'join', `u${i}`, 2);
+      publish(feed, 'k', 'flap', 'leave', `u${i}`, 1);
+    }
+    expect(feed.journalSize()).toBeLessThanOrEqual(65_536);
+    feed.tick();
+    expect(payloads(feed, 'k', 'busy')).toEqual([expect.objectContaining({ action: 'interval', join: ['b'] })]);
+    expect(feed.journalSize()).toBe(0);
+  });
+});
+
 describe('IntervalDeltas in one DeltaJournal', () => {
   type Action = 'join' | 'leave' | 'timeout';
   const lists = (deltas: IntervalDeltas) => intervalPayload(deltas, 1_900_000_000);

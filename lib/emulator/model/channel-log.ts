@@ -73,6 +73,7 @@ const CHUNKS_KEPT = 4;
  * ```
  */
 export class MessageSlots {
+  /** Signed 64 bits: timetokens (ms × 10,000) fit until the year 29,000 or so. */
   private readonly tokens = new Chunked(chunkOf.bigint64, 0n);
   private readonly codes = new Chunked(chunkOf.uint8, 0);
   private readonly timestamps = new Chunked(chunkOf.float64, 0);
@@ -139,8 +140,8 @@ export class MessageSlots {
     this.free.set(this.freeCount++, slot);
     if (this.freeCount === this.used) {
       // Nothing held: start over, and let most of the chunks go.
-      this.refs.clear(CHUNKS_KEPT);
-      this.data.clear(CHUNKS_KEPT);
+      for (const column of [this.refs, this.data]) column.clear(CHUNKS_KEPT);
+      for (const column of [this.tokens, this.codes, this.timestamps, this.precise, this.occupancy, this.free]) column.clear(CHUNKS_KEPT);
       this.used = 0;
       this.freeCount = 0;
     }
@@ -163,7 +164,7 @@ export class MessageSlots {
  * ```ts
  * const log = new ChannelLog(slots, 'lobby', 2);
  * log.push(s1); log.push(s2); log.push(s3); // s1 is released
- * log.since(slots.timetoken(s1), 100);       // [message of s2, message of s3]
+ * log.since(t1, 100);                        // [message of s2, message of s3] (t1: s1's timetoken)
  * ```
  */
 export class ChannelLog {

@@ -26,7 +26,7 @@ interface Chunk<V> {
  * const occupancy = new Chunked<number>(() => new Float64Array(16_384), 0);
  * uuids.set(0, 'alice');
  * uuids.get(0);       // 'alice'
- * uuids.clear(1, 4);  // index 0 emptied; at most 4 chunks kept for reuse
+ * uuids.clear(4);     // every index emptied; at most 4 chunks kept for reuse
  * ```
  */
 export class Chunked<V> {
@@ -74,7 +74,7 @@ export class Chunked<V> {
 /** Chunk makers for the columns the emulator keeps. */
 export const chunkOf = {
   refs: <T>(): Chunk<T | undefined> => new Array<T | undefined>(CHUNK_ENTRIES).fill(undefined),
-  float64: (): Chunk<number> => new Float64Array(CHUNK_ENTRIES),
+  float64: (fill = 0): Chunk<number> => new Float64Array(CHUNK_ENTRIES).fill(fill),
   int32: (): Chunk<number> => new Int32Array(CHUNK_ENTRIES),
   uint8: (): Chunk<number> => new Uint8Array(CHUNK_ENTRIES),
   bigint64: (): Chunk<bigint> => new BigInt64Array(CHUNK_ENTRIES),

@@ -63,7 +63,7 @@ export class DeltaJournal {
   private readonly uuids = new Chunked(chunkOf.refs<string>, undefined);
   private readonly actions = new Chunked(chunkOf.uint8, 0);
   /** Float64, not Int32: indexes keep growing while lists are live across interval passes. */
-  private readonly nexts = new Chunked(chunkOf.float64, -1);
+  private readonly nexts = new Chunked(() => chunkOf.float64(-1), -1);
   /** Index of the next entry. */
   private length = 0;
   /** Below it, everything was released ({@link DeltaJournal.releaseBefore}). */
@@ -133,7 +133,8 @@ export class DeltaJournal {
  * What changed on a channel in interval mode since its last `interval` event: its occupancy and a
  * list of deltas kept in the feed's {@link DeltaJournal}. Once the deltas would not fit in
  * {@link INTERVAL_DELTAS_MAX_BYTES} they are dropped (`overflow`): the next event says
- * `here_now_refresh` and memory stays bounded whatever the churn.
+ * `here_now_refresh`, and the channel holds no more than that limit whatever the churn (its dropped
+ * entries are reclaimed with the journal's, see {@link DeltaJournal}).
  *
  * @example
  * ```ts
@@ -180,6 +181,29 @@ export class IntervalDeltas {
     this.tail = this.journal.append(this.tail, action, uuid);
     if (this.head < 0) this.head = this.tail;
     this.sizes[action]++;
+  }
+
+  /** Deltas held (none once the journal was cleared after they were added). */
+  get size(): number {
+    return this.live();
+  }
+
+  /**
+   * Takes `lists` (this channel's own, read before the journal was cleared) as its deltas again,
+   * appended afresh; the byte count and `overflow` stay as they were.
+   */
+  restore(lists: Readonly<Record<DeltaAction, readonly string[]>>): void {
+    this.head = -1;
+    this.tail = -1;
+    this.sizes.join = this.sizes.leave = this.sizes.timeout = 0;
+    this.generation = this.journal.generation;
+    for (const action of ACTIONS) {
+      for (const uuid of lists[action]) {
+        this.tail = this.journal.append(this.tail, action, uuid);
+        if (this.head < 0) this.head = this.tail;
+        this.sizes[action]++;
+      }
+    }
   }
 
   /** The uuids added since the last reset, by action, in order. */

@@ -86,6 +86,9 @@ interface FeedOptions {
   groupsOf(subscribeKey: string): ChannelGroups;
 }
 
+/** The journal size below which {@link PresenceFeed.compactJournal} is not worth a look. */
+const COMPACT_MIN_ENTRIES = 65_536;
+
 /** Everything the feed holds for one subscribe key. */
 interface KeyFeed {
   readonly logs: Map<string, ChannelLog>;
@@ -134,6 +137,12 @@ export class PresenceFeed {
   private readonly keys = new Map<string, KeyFeed>();
   /** Where every channel's interval deltas are kept; emptied when none is pending (see {@link DeltaJournal}). */
   private readonly journal = new DeltaJournal();
+  /** Channels in interval mode, over every key (kept, not counted: it is read on every channel that leaves the mode). */
+  private intervalCount = 0;
+  /** When the journal has grown to this size, see whether most of it is dead (see {@link PresenceFeed.compactJournal}). */
+  private compactAt = COMPACT_MIN_ENTRIES;
+  /** Passes begun; a pass stops when a newer one has begun (it covers the rest). */
+  private passes = 0;
   /** Every channel's buffered messages (see {@link MessageSlots}). */
   private readonly slots = new MessageSlots();
 
@@ -157,14 +166,17 @@ export class PresenceFeed {
         const fresh = new IntervalDeltas(this.journal, occupancy);
         fresh.add(action, event.uuid);
         key.intervals.set(channel, fresh);
+        this.intervalCount++;
       }
+      if (this.journal.size >= this.compactAt) this.compactJournal();
       return;
     }
     if (deltas) {
       // Back to announce mode: what happened in interval mode goes out first.
       key.intervals.delete(channel);
+      this.intervalCount--;
       if (deltas.pending) this.append(event.subscribeKey, key, channel, this.interval(deltas));
-      if (this.intervalChannelCount() === 0) this.journal.clear();
+      if (this.intervalCount === 0) this.journal.clear();
     }
     this.append(event.subscribeKey, key, channel, this.announcement(event));
   }
@@ -172,9 +184,11 @@ export class PresenceFeed {
   /**
    * Publishes one `interval` message for every channel in interval mode, one step per channel, so
    * that the emulator can spread a pass over many channels across turns of the event loop (at a
-   * million occupants in 10,000 busy channels a pass takes a few hundred milliseconds). Channels
-   * that enter interval mode while the pass runs are included; changes to a channel already done
-   * go into its next message.
+   * million occupants in 10,000 busy channels a pass takes a few hundred milliseconds). Nothing
+   * that happens while a pass runs is lost: a change to a channel the pass has not reached yet
+   * goes into this pass's message, any other (a channel already done, or one entering interval
+   * mode in a subscribe key already done) into the next pass's. A pass that a newer one overtakes
+   * (`tick()` while it runs) stops: the newer one covers every channel.
    *
    * @example
    * ```ts
@@ -182,9 +196,11 @@ export class PresenceFeed {
    * ```
    */
   *tickSteps(): Generator<void, void, undefined> {
+    const pass = ++this.passes;
     const mark = this.journal.mark();
     for (const [subscribeKey, key] of this.keys) {
       for (const [channel, deltas] of key.intervals) {
+        if (this.passes !== pass) return;
         const payload = this.interval(deltas);
         deltas.reset();
         this.append(subscribeKey, key, channel, payload);
@@ -251,9 +267,7 @@ export class PresenceFeed {
 
   /** Channels in interval mode, over every key. */
   intervalChannelCount(): number {
-    let count = 0;
-    for (const key of this.keys.values()) count += key.intervals.size;
-    return count;
+    return this.intervalCount;
   }
 
   /** Interval deltas held in the journal, pending or not yet reclaimed (for leak checks). */
@@ -308,6 +322,29 @@ export class PresenceFeed {
       for (const set of key.groupWatchers.values()) for (const watcher of set) all.add(watcher);
     }
     return all.size;
+  }
+
+  /**
+   * Rewrites the journal with only the live lists when most of it is dead. Entries are released
+   * by interval passes; between two, a channel that keeps going in and out of interval mode leaves
+   * its flushed entries behind, and a long `presenceIntervalMs` would let them pile up. Looked at
+   * each time the journal doubles, so it costs O(1) per delta over time.
+   */
+  private compactJournal(): void {
+    const live: Array<[IntervalDeltas, ReturnType<IntervalDeltas['lists']>]> = [];
+    let entries = 0;
+    for (const key of this.keys.values()) {
+      for (const deltas of key.intervals.values()) {
+        if (deltas.size === 0) continue;
+        live.push([deltas, deltas.lists()]);
+        entries += deltas.size;
+      }
+    }
+    if (entries * 2 < this.journal.size) {
+      this.journal.clear();
+      for (const [deltas, lists] of live) deltas.restore(lists);
+    }
+    this.compactAt = Math.max(COMPACT_MIN_ENTRIES, 2 * this.journal.size);
   }
 
   private keyFeed(subscribeKey: string, create: boolean): KeyFeed | undefined {
