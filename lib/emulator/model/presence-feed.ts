@@ -331,18 +331,14 @@ export class PresenceFeed {
    * each time the journal doubles, so it costs O(1) per delta over time.
    */
   private compactJournal(): void {
-    const live: Array<[IntervalDeltas, ReturnType<IntervalDeltas['lists']>]> = [];
-    let entries = 0;
-    for (const key of this.keys.values()) {
-      for (const deltas of key.intervals.values()) {
-        if (deltas.size === 0) continue;
-        live.push([deltas, deltas.lists()]);
-        entries += deltas.size;
-      }
-    }
-    if (entries * 2 < this.journal.size) {
+    let live = 0;
+    for (const key of this.keys.values()) for (const deltas of key.intervals.values()) live += deltas.size;
+    // Counting is O(channels); the rewrite, O(live entries), only when it frees more than it copies.
+    if (live * 2 < this.journal.size) {
+      const lists: Array<[IntervalDeltas, ReturnType<IntervalDeltas['lists']>]> = [];
+      for (const key of this.keys.values()) for (const deltas of key.intervals.values()) if (deltas.size > 0) lists.push([deltas, deltas.lists()]);
       this.journal.clear();
-      for (const [deltas, lists] of live) deltas.restore(lists);
+      for (const [deltas, held] of lists) deltas.restore(held);
     }
     this.compactAt = Math.max(COMPACT_MIN_ENTRIES, 2 * this.journal.size);
   }
