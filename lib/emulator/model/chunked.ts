@@ -22,8 +22,8 @@ interface Chunk<V> {
  *
  * @example
  * ```ts
- * const uuids = new Chunked<string | undefined>(() => new Array(16_384).fill(undefined), undefined);
- * const occupancy = new Chunked<number>(() => new Float64Array(16_384), 0);
+ * const uuids = new Chunked(chunkOf.refs<string>, undefined);
+ * const occupancy = new Chunked(chunkOf.float64, 0);
  * uuids.set(0, 'alice');
  * uuids.get(0);       // 'alice'
  * uuids.clear(4);     // every index emptied; at most 4 chunks kept for reuse
@@ -71,7 +71,16 @@ export class Chunked<V> {
   }
 }
 
-/** Chunk makers for the columns the emulator keeps. */
+/**
+ * Chunk makers for the columns the emulator keeps: references, and numbers in typed arrays (their
+ * contents outside the JavaScript heap); `float64` takes the value its entries start with.
+ *
+ * @example
+ * ```ts
+ * const links = new Chunked(() => chunkOf.float64(-1), -1); // an unset link reads -1
+ * const names = new Chunked(chunkOf.refs<string>, undefined);
+ * ```
+ */
 export const chunkOf = {
   refs: <T>(): Chunk<T | undefined> => new Array<T | undefined>(CHUNK_ENTRIES).fill(undefined),
   float64: (fill = 0): Chunk<number> => new Float64Array(CHUNK_ENTRIES).fill(fill),
