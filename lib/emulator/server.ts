@@ -132,7 +132,8 @@ export class EmulatorServer implements Emulator {
 
   /**
    * Publishes the `interval` message of every channel in interval mode now, as the timer does
-   * every `presenceIntervalMs`: for tests that do not want to wait for it.
+   * every `presenceIntervalMs`: for tests that do not want to wait for it. A background pass under
+   * way stops here: this one covers every channel, so none gets two messages from the two.
    */
   flushIntervals(): void {
     this.service.feed.tick();
