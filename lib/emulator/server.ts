@@ -133,7 +133,8 @@ export class EmulatorServer implements Emulator {
   /**
    * Publishes the `interval` message of every channel in interval mode now, as the timer does
    * every `presenceIntervalMs`: for tests that do not want to wait for it. A background pass under
-   * way stops here: this one covers every channel, so none gets two messages from the two.
+   * way stops here and this one publishes every channel, so the channels that pass had not reached
+   * get one message, not two.
    */
   flushIntervals(): void {
     this.service.feed.tick();
