@@ -72,8 +72,9 @@ class Turns {
 }
 
 /**
- * A pass made of steps (a generator), done in slices; a new pass starts only once the last one
- * has ended.
+ * A pass made of steps (a generator), done in slices. It holds one generator and begins a new one
+ * only once the last has ended, so its timer queueing it while a pass is under way (the queue
+ * holds it once) cannot start a second pass beside the first.
  */
 class Pass implements Job {
   private steps: Generator<void, void, undefined> | undefined;
@@ -88,11 +89,6 @@ class Pass implements Job {
     private readonly failed: (what: string, error: unknown) => void,
     private readonly stepsPerCheck: number,
   ) {}
-
-  /** Whether a pass is under way. */
-  get running(): boolean {
-    return this.steps !== undefined;
-  }
 
   slice(sliceMs: number): boolean {
     return this.advance(performance.now() + sliceMs);
@@ -181,13 +177,10 @@ export class Background {
 
   start(): void {
     // The timers only queue slices: run in a timer, one would share a turn with the slice after it.
-    const startPass = (pass: Pass) => () => {
-      if (!pass.running) this.turns.add(pass);
-    };
     this.timers = [
       setInterval(() => this.turns.add(this.expiry), SWEEP_INTERVAL_MS).unref(),
-      setInterval(startPass(this.eviction), EVICTION_INTERVAL_MS).unref(),
-      setInterval(startPass(this.intervals), this.work.presenceIntervalMs).unref(),
+      setInterval(() => this.turns.add(this.eviction), EVICTION_INTERVAL_MS).unref(),
+      setInterval(() => this.turns.add(this.intervals), this.work.presenceIntervalMs).unref(),
     ];
   }
 

@@ -166,26 +166,24 @@ export class IntervalDeltas {
   }
 
   get pending(): boolean {
-    return this.overflow || this.live() > 0;
+    return this.overflow || this.size > 0;
+  }
+
+  /** Deltas held: none once the journal was cleared after they were added. */
+  get size(): number {
+    return this.generation === this.journal.generation ? this.sizes.join + this.sizes.leave + this.sizes.timeout : 0;
   }
 
   add(action: DeltaAction, uuid: string): void {
     if (this.overflow) return;
-    if (this.live() === 0) this.reset();
+    if (this.size === 0) this.reset();
     this.bytes += uuid.length + 3;
     if (this.bytes > INTERVAL_DELTAS_MAX_BYTES) {
       this.reset();
       this.overflow = true;
       return;
     }
-    this.tail = this.journal.append(this.tail, action, uuid);
-    if (this.head < 0) this.head = this.tail;
-    this.sizes[action]++;
-  }
-
-  /** Deltas held (none once the journal was cleared after they were added). */
-  get size(): number {
-    return this.live();
+    this.link(action, uuid);
   }
 
   /**
@@ -193,36 +191,34 @@ export class IntervalDeltas {
    * appended afresh; the byte count and `overflow` stay as they were.
    */
   restore(lists: Readonly<Record<DeltaAction, readonly string[]>>): void {
-    this.head = -1;
-    this.tail = -1;
-    this.sizes.join = this.sizes.leave = this.sizes.timeout = 0;
-    this.generation = this.journal.generation;
-    for (const action of ACTIONS) {
-      for (const uuid of lists[action]) {
-        this.tail = this.journal.append(this.tail, action, uuid);
-        if (this.head < 0) this.head = this.tail;
-        this.sizes[action]++;
-      }
-    }
+    this.empty();
+    for (const action of ACTIONS) for (const uuid of lists[action]) this.link(action, uuid);
   }
 
   /** The uuids added since the last reset, by action, in order. */
   lists(): Record<DeltaAction, string[]> {
-    return this.live() > 0 ? this.journal.read(this.head, this.sizes) : { join: [], leave: [], timeout: [] };
+    return this.size > 0 ? this.journal.read(this.head, this.sizes) : { join: [], leave: [], timeout: [] };
   }
 
   reset(): void {
-    this.head = -1;
-    this.tail = -1;
-    this.sizes.join = this.sizes.leave = this.sizes.timeout = 0;
-    this.generation = this.journal.generation;
+    this.empty();
     this.bytes = 0;
     this.overflow = false;
   }
 
-  /** Deltas held: none once the journal was cleared after they were added. */
-  private live(): number {
-    return this.generation === this.journal.generation ? this.sizes.join + this.sizes.leave + this.sizes.timeout : 0;
+  /** No deltas, in the journal's current generation. */
+  private empty(): void {
+    this.head = -1;
+    this.tail = -1;
+    this.sizes.join = this.sizes.leave = this.sizes.timeout = 0;
+    this.generation = this.journal.generation;
+  }
+
+  /** Appends one delta to this channel's list in the journal. */
+  private link(action: DeltaAction, uuid: string): void {
+    this.tail = this.journal.append(this.tail, action, uuid);
+    if (this.head < 0) this.head = this.tail;
+    this.sizes[action]++;
   }
 }
 
