@@ -93,7 +93,10 @@ describe('under each fault kind', () => {
   it.concurrent.each(FAULTS)('%s: heartbeat$ keeps its user present, reports failures, and its leave lands once the service answers', (_name, faults) => withWorld(async ({ emulator, serverEvents, client }) => {
     const alice = client('alice');
     const events: HeartbeatEvent[] = [];
-    const beating = alice.heartbeat$({ channels: ['lobby'], heartbeat: 3, interval: 0.5, retryDelay: 0.1 }).subscribe({ next: (e) => events.push(e) });
+    // A hung leave is retried only after its own timeout: a short one, so that the retry lands
+    // well within the 3 s presence timeout (at the default 5 s alice would time out first).
+    const timing = { heartbeat: 3, interval: 0.5, retryDelay: 0.1, leaveTimeout: 0.5 };
+    const beating = alice.heartbeat$({ channels: ['lobby'], ...timing }).subscribe({ next: (e) => events.push(e) });
     await waitFor(() => events.some((e) => e.type === 'ok'), 3000, 'a first heartbeat');
     emulator.setFaults({ seed: 7, operations: ['heartbeat', 'leave'], ...faults });
     await sleep(5000); // longer than the 3 s presence timeout
