@@ -68,6 +68,8 @@ export class Keyset {
   // Private fields: invisible to enumeration, spread and JSON, so a logged keyset leaks nothing.
   readonly #secretKey?: string;
   readonly #authKey?: string;
+  /** {@link Keyset.toRequestKeys}, made once: a keyset never changes, and every request asks for it. */
+  #requestKeys?: RequestKeys;
 
   constructor(init: KeysetInit) {
     if (typeof init?.subscribeKey !== 'string' || init.subscribeKey.length === 0) {
@@ -97,7 +99,10 @@ export class Keyset {
 
   /** The keys in the shape the transport takes. */
   toRequestKeys(): RequestKeys {
-    return withoutUndefined({ subscribeKey: this.subscribeKey, userId: this.userId.value, publishKey: this.publishKey, secretKey: this.#secretKey, authKey: this.#authKey });
+    this.#requestKeys ??= Object.freeze(
+      withoutUndefined({ subscribeKey: this.subscribeKey, userId: this.userId.value, publishKey: this.publishKey, secretKey: this.#secretKey, authKey: this.#authKey }),
+    );
+    return this.#requestKeys;
   }
 
   /** What `JSON.stringify` sees: the public fields, with `secretKey` and `authKey` as `***`. */

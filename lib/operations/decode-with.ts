@@ -7,7 +7,8 @@ import type { PresenceOperation } from '../errors';
  * Decodes each body with an io-ts codec; a body the codec rejects becomes a `malformed-response`
  * `PresenceError` notification whose message lists the issues
  * (`at payload.channels: expected Array<string>, got null`), so one bad answer fails loudly
- * instead of surfacing later as an `undefined` deep in user code.
+ * instead of surfacing later as an `undefined` deep in user code. `url` names the request in that
+ * message; a function is called only when a body is rejected.
  *
  * @example
  * ```ts
@@ -23,6 +24,6 @@ import type { PresenceOperation } from '../errors';
  * // malformed-response [ { path: 'status', expected: 'number', actual: '200' } ]
  * ```
  */
-export function decodeWith<A>(codec: t.Decoder<unknown, A>, operation: PresenceOperation, url?: string): OperatorFunction<unknown, A> {
+export function decodeWith<A>(codec: t.Decoder<unknown, A>, operation: PresenceOperation, url?: string | (() => string)): OperatorFunction<unknown, A> {
   return map((body) => decodeBody(codec, body, operation, url));
 }

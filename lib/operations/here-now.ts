@@ -189,17 +189,20 @@ function hereNowPage(context: OperationContext, prepared: PreparedHereNow, offse
   const { keys, target, stateInfo, limit, tuning } = prepared;
   const global = target.channels.length === 0 && target.channelGroups.length === 0;
   const single = target.channels.length === 1 && target.channelGroups.length === 0;
-  const query: Record<string, string> = { ...groupQuery(target.channelGroups) };
+  const query = groupQuery(target.channelGroups);
   if (stateInfo === StateInfo.none) query.disable_uuids = '1';
   if (stateInfo === StateInfo.all) query.state = '1';
   query.limit = String(limit);
   if (offset > 0) query.offset = String(offset);
+  // Field by field, in callOperation's order: one shape for every request (see there).
   const request: PresenceRequest = {
     operation: OPERATION,
     keys,
-    query,
     path: global ? paths.globalHereNow(keys.subscribeKey) : paths.hereNow(keys.subscribeKey, target.channels),
-    ...tuning,
+    query,
+    timeoutMs: tuning.timeoutMs,
+    attempts: tuning.attempts,
+    init: tuning.init,
   };
   // Pick the shape from the request as the service does, so a bad body gets one clear report.
   const codec: t.Decoder<unknown, HereNowBody> = single ? HereNowSingleBody : HereNowMultiBody;

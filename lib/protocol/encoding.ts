@@ -78,8 +78,8 @@ export type Query = Readonly<Record<string, string>>;
  * ```
  */
 export function canonicalQuery(query: Query): string {
-  return Object.keys(query)
-    .sort()
-    .map((key) => `${key}=${encodeString(query[key])}`)
-    .join('&');
+  const keys = Object.keys(query).sort();
+  let search = '';
+  for (let i = 0; i < keys.length; i++) search += `${i === 0 ? '' : '&'}${keys[i]}=${encodeString(query[keys[i]])}`;
+  return search;
 }

@@ -23,7 +23,7 @@ export const paths = {
   subscribe: (sub: string, channels: readonly string[]) => `/v2/subscribe/${encodeString(sub)}/${encodeNames(channels)}/0`,
 } as const;
 
-/** The `channel-group` query parameter, present only when there are groups. */
+/** The `channel-group` query parameter, present only when there are groups: a new object each call, for the caller to add to. */
 export function groupQuery(groups: readonly string[]): Record<string, string> {
   return groups.length > 0 ? { 'channel-group': groups.join(',') } : {};
 }

@@ -6,8 +6,8 @@ import { categoryOfStatus, PresenceError, type PresenceOperation } from '../erro
 export interface RawResponse {
   readonly status: number;
   readonly statusText: string;
-  readonly contentType: string;
-  readonly retryAfter: string | null;
+  /** The `Retry-After` header; read only for a failure (a header lookup is not free per call). */
+  readonly retryAfter: () => string | null;
   readonly text: string;
 }
 
@@ -57,7 +57,7 @@ export function parseResponse(operation: PresenceOperation, urlOf: () => string,
     // The body's status wins: it is what the service meant, also when the HTTP layer said 200.
     const statusCode = bodyStatus ?? response.status;
     const serviceMessage = errorBody.message ?? errorBody.error_message;
-    const retryAfter = parseRetryAfter(response.retryAfter);
+    const retryAfter = parseRetryAfter(response.retryAfter());
     const what = serviceMessage ?? (parsed ? response.statusText : describeNonJson(response.text));
     throw new PresenceError(categoryOfStatus(statusCode), `${operation} failed: ${[statusCode, what].filter(Boolean).join(' ')} (GET ${url})`, {
         operation,
