@@ -56,12 +56,23 @@ export function callOperation<W, A, M = undefined>(
 ): Observable<A> {
   return defer(() => {
     const keys = context.keysets.resolve(choice, operation).toRequestKeys();
-    const { path, query, timeoutMs, attempts, init, meta } = prepare(keys);
-    // Every request in one shape, field by field: spreads of the many shapes operations prepare
-    // are V8's slow path, and cost more on the hot path than the rest of this layer.
-    const request: PresenceRequest = { operation, keys, path, query, timeoutMs, attempts, init };
-    return sendRequest(context, request, codec, (wire) => toResult(wire, meta as M));
+    const prepared = prepare(keys);
+    return sendRequest(context, presenceRequest(operation, keys, prepared.path, prepared.query, prepared), codec, (wire) => toResult(wire, prepared.meta as M));
   });
+}
+
+/**
+ * A request, field by field: the tuning fields only where set, so that a transport (a custom one,
+ * or the recorder of `rx-presence/testing`) sees an unset one as absent. Never by spreading what an
+ * operation prepared: spreads of the many shapes operations prepare are V8's slow path, and cost
+ * more on a call's hot path than the rest of this layer (BENCHMARKS.md, fourth round).
+ */
+export function presenceRequest(operation: PresenceOperation, keys: RequestKeys, path: string, query: Query, tuning: RequestTuning): PresenceRequest {
+  const request: { -readonly [K in keyof PresenceRequest]: PresenceRequest[K] } = { operation, keys, path, query };
+  if (tuning.timeoutMs !== undefined) request.timeoutMs = tuning.timeoutMs;
+  if (tuning.attempts !== undefined) request.attempts = tuning.attempts;
+  if (tuning.init !== undefined) request.init = tuning.init;
+  return request;
 }
 
 /** The part of a request an operation prepares; `meta` carries what its mapping needs. */

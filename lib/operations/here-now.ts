@@ -5,10 +5,10 @@ import { validationError, type PresenceOperation } from '../errors';
 import type { KeysetChoice } from '../keyset';
 import { HERE_NOW_PAGE_LIMIT } from '../protocol/limits';
 import { groupQuery, paths } from '../protocol/paths';
-import type { PresenceRequest, RequestKeys } from '../transport/types';
+import type { RequestKeys } from '../transport/types';
 import type { ChannelOccupancy, HereNowResult, OccupantInfo } from '../types';
 import { integerIn, targets, type Targets } from '../validate';
-import { sendRequest, type OperationContext, type RequestTuning } from './context';
+import { presenceRequest, sendRequest, type OperationContext, type RequestTuning } from './context';
 
 const OPERATION = 'hereNow';
 
@@ -194,16 +194,8 @@ function hereNowPage(context: OperationContext, prepared: PreparedHereNow, offse
   if (stateInfo === StateInfo.all) query.state = '1';
   query.limit = String(limit);
   if (offset > 0) query.offset = String(offset);
-  // Field by field, in callOperation's order: one shape for every request (see there).
-  const request: PresenceRequest = {
-    operation: OPERATION,
-    keys,
-    path: global ? paths.globalHereNow(keys.subscribeKey) : paths.hereNow(keys.subscribeKey, target.channels),
-    query,
-    timeoutMs: tuning.timeoutMs,
-    attempts: tuning.attempts,
-    init: tuning.init,
-  };
+  const path = global ? paths.globalHereNow(keys.subscribeKey) : paths.hereNow(keys.subscribeKey, target.channels);
+  const request = presenceRequest(OPERATION, keys, path, query, tuning);
   // Pick the shape from the request as the service does, so a bad body gets one clear report.
   const codec: t.Decoder<unknown, HereNowBody> = single ? HereNowSingleBody : HereNowMultiBody;
   // Each page is its own subscription-time request: `prepareHereNow` already validated.

@@ -1,9 +1,11 @@
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
 import { startEmulator, type Emulator, type EmulatorRequestRecord } from '../../lib/emulator';
 import { isPresenceError, type PresenceError } from '../../lib/errors';
-import { Keyset, UserId } from '../../lib/keyset';
-import { StateInfo } from '../../lib/operations/here-now';
+import { Keyset, KeysetStore, UserId } from '../../lib/keyset';
+import { announceHeartbeat } from '../../lib/operations/heartbeat';
+import { hereNow, StateInfo } from '../../lib/operations/here-now';
 import { Presence } from '../../lib/presence';
+import type { PresenceRequest } from '../../lib/transport/types';
 import { randomKey } from '../helpers/emulator';
 
 let emulator: Emulator;
@@ -281,5 +283,30 @@ describe('cold observables', () => {
   it('emits once and completes', async () => {
     const me = client('alice');
     expect(await lastValueFrom(me.whereNow().pipe(toArray()))).toEqual([{ channels: [] }]);
+  });
+});
+
+describe('requests as a transport sees them', () => {
+  it('carry the tuning fields (timeout, attempts, fetch options) only where they were set', async () => {
+    const seen: PresenceRequest[] = [];
+    const answers: Record<string, unknown> = {
+      hereNow: { status: 200, message: 'OK', service: 'Presence', occupancy: 0, uuids: [] },
+      heartbeat: { status: 200, message: 'OK', service: 'Presence' },
+    };
+    const context = {
+      keysets: new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me' })),
+      transport: (request: PresenceRequest) => {
+        seen.push(request);
+        return of(answers[request.operation]);
+      },
+    };
+    await firstValueFrom(hereNow(context, { channels: ['lobby'] }));
+    await firstValueFrom(announceHeartbeat(context, { channels: ['lobby'] }));
+    await firstValueFrom(announceHeartbeat(context, { channels: ['lobby'] }, { attempts: 1, timeoutMs: 500, init: { keepalive: true } }));
+    expect(seen.map((request) => Object.keys(request).sort())).toEqual([
+      ['keys', 'operation', 'path', 'query'],
+      ['keys', 'operation', 'path', 'query'],
+      ['attempts', 'init', 'keys', 'operation', 'path', 'query', 'timeoutMs'],
+    ]);
   });
 });

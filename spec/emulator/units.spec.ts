@@ -503,6 +503,53 @@ describe('PresenceStore', () => {
     );
   });
 
+  it('with any clock (fractional, Date-sized, negative) expires no record early and none more than 1 ms late, and stamps events in its seconds', () => {
+    type Op = { kind: 'hb'; uuid: number; timeout: number } | { kind: 'tick'; ms: number };
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('hb' as const), uuid: fc.nat(3), timeout: fc.integer({ min: 1, max: 5 }) }),
+      // Long steps to reach deadlines, short ones to land between a deadline and the next millisecond.
+      fc.record({ kind: fc.constant('tick' as const), ms: fc.oneof(fc.double({ min: 0, max: 1_500, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })) }),
+    );
+    const start = fc.oneof(fc.constant(Date.UTC(2030, 0, 1)), fc.double({ min: -1e6, max: 2e12, noNaN: true }), fc.double({ min: 0, max: 2, noNaN: true }));
+    fc.assert(
+      fc.property(start, fc.array(op, { maxLength: 40 }), (from: number, ops: Op[]) => {
+        clock.ms = from;
+        const stamped: Array<[number, number]> = [];
+        const subject = new PresenceStore('k', clock, (event) => stamped.push([event.timestamp, clock.ms]), 300);
+        const deadlines = new Map<string, number>(); // uuid → exact deadline on the clock
+        for (const step of ops) {
+          if (step.kind === 'hb') {
+            subject.heartbeat(`u${step.uuid}`, ['c'], step.timeout);
+            deadlines.set(`u${step.uuid}`, clock.ms + step.timeout * 1000);
+          } else {
+            clock.ms += step.ms;
+            subject.expire();
+          }
+          const present = new Set([...subject.occupants('c')].map((o) => o.uuid));
+          for (const [uuid, deadline] of deadlines) {
+            // A hundredth of a millisecond for floating point at Date-sized readings.
+            if (clock.ms < deadline - 0.01) expect({ uuid, at: clock.ms, deadline, present: present.has(uuid) }).toEqual({ uuid, at: clock.ms, deadline, present: true });
+            if (clock.ms >= deadline + 1) expect({ uuid, at: clock.ms, deadline, present: present.has(uuid) }).toEqual({ uuid, at: clock.ms, deadline, present: false });
+            if (!present.has(uuid)) deadlines.delete(uuid);
+          }
+        }
+        for (const [timestamp, at] of stamped) expect(timestamp).toBe(Math.floor(at / 1000));
+      }),
+      { numRuns: 300 },
+    );
+    // The case a store rounding deadlines down got wrong: made at 0, a 1 s heartbeat at 0.9 ms.
+    clock.ms = 0;
+    const subject = new PresenceStore('k', clock, () => undefined, 300);
+    clock.ms = 0.9;
+    subject.heartbeat('alice', ['c'], 1);
+    clock.ms = 1000.8;
+    subject.expire();
+    expect(subject.occupancy('c')).toBe(1);
+    clock.ms = 1001.9;
+    subject.expire();
+    expect(subject.occupancy('c')).toBe(0);
+  });
+
   it('keeps one queue entry per occupant across repeated heartbeats', () => {
     for (let beat = 0; beat < 100; beat++) {
       store.heartbeat('alice', ['a', 'b'], 300);

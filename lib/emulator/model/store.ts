@@ -137,7 +137,7 @@ export class PresenceStore {
     private readonly parkedStateSeconds: number,
     private readonly parkedStates: ParkedStates = new ParkedStates(),
   ) {
-    this.epoch = Math.floor(clock.now());
+    this.epoch = clock.now();
   }
 
   /** Total (channel, uuid) pairs present. */
@@ -169,7 +169,7 @@ export class PresenceStore {
     timeoutSeconds: number | undefined,
     states?: ReadonlyMap<string, StoredState>,
   ): void {
-    const now = this.now();
+    const at = this.clock.now();
     const givenMs = timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000;
     for (const channel of channels) {
       const given = states?.get(channel);
@@ -178,19 +178,19 @@ export class PresenceStore {
       const existing = occupants?.get(uuid);
       if (existing) {
         if (givenMs !== undefined) existing.timeoutMs = givenMs;
-        const expiresAt = now + existing.timeoutMs;
+        const expiresAt = this.deadline(at, existing.timeoutMs);
         existing.expiresAt = expiresAt;
         // Only a shorter timeout needs the heap; a later deadline is picked up lazily.
         if (expiresAt < existing.scheduledAt) this.queue.reschedule(existing, expiresAt);
         if (given !== undefined && !sameState(existing.state, newState)) {
           existing.state = newState;
-          this.event(channel, 'state-change', uuid, occupants!.size, newState ?? {}, now);
+          this.event(channel, 'state-change', uuid, occupants!.size, newState ?? {}, at);
         }
         continue;
       }
       const parked = this.takeParked(channel, uuid);
       const timeoutMs = givenMs ?? this.parkedStateSeconds * 1000;
-      const expiresAt = now + timeoutMs;
+      const expiresAt = this.deadline(at, timeoutMs);
       const occupant: Occupant = {
         kind: 'present', channel, uuid, expiresAt, scheduledAt: expiresAt, heapIndex: -1, timeoutMs,
         state: given !== undefined ? newState : parked?.state,
@@ -200,17 +200,17 @@ export class PresenceStore {
       this.occupantCount++;
       this.channelsByUuid.add(uuid, channel);
       this.queue.push(occupant);
-      this.event(channel, 'join', uuid, occupants.size, occupant.state, now);
+      this.event(channel, 'join', uuid, occupants.size, occupant.state, at);
     }
   }
 
   /** Removes `uuid` from each channel at once, emitting `leave` and dropping its state there. */
   leave(uuid: string, channels: Iterable<string>): void {
-    const now = this.now();
+    const at = this.clock.now();
     for (const channel of channels) {
       this.takeParked(channel, uuid);
       const occupant = this.channels.get(channel)?.get(uuid);
-      if (occupant) this.remove(occupant, 'leave', now);
+      if (occupant) this.remove(occupant, 'leave', at);
     }
   }
 
@@ -220,19 +220,19 @@ export class PresenceStore {
    * object clears the state.
    */
   setState(uuid: string, channels: Iterable<string>, state: StoredState): void {
-    const now = this.now();
+    const at = this.clock.now();
     const newState = isEmpty(state) ? undefined : state;
     for (const channel of channels) {
       const occupants = this.channels.get(channel);
       const occupant = occupants?.get(uuid);
       if (occupant) {
         occupant.state = newState;
-        this.event(channel, 'state-change', uuid, occupants!.size, state, now);
+        this.event(channel, 'state-change', uuid, occupants!.size, state, at);
         continue;
       }
       this.takeParked(channel, uuid);
       if (!newState) continue;
-      const expiresAt = now + this.parkedStateSeconds * 1000;
+      const expiresAt = this.deadline(at, this.parkedStateSeconds * 1000);
       const entry: ParkedState = { kind: 'parked', channel, uuid, expiresAt, scheduledAt: expiresAt, heapIndex: -1, state: newState, store: this };
       // First: making room may drop a parked state of this very channel (and its Map with it).
       if (!this.parkedStates.admit(entry)) continue;
@@ -271,7 +271,7 @@ export class PresenceStore {
 
   /** Whether something is due now. */
   hasDue(): boolean {
-    return this.queue.isDue(this.now());
+    return this.queue.isDue(this.elapsed(this.clock.now()));
   }
 
   /**
@@ -283,7 +283,8 @@ export class PresenceStore {
    * @returns `true` when nothing due is left.
    */
   expire(budget = Infinity, deadline = Infinity): boolean {
-    const now = this.now();
+    const at = this.clock.now();
+    const now = this.elapsed(at);
     const queue = this.queue;
     let left = budget;
     let untilCheck = CLOCK_CHECK_EVERY;
@@ -298,7 +299,7 @@ export class PresenceStore {
         continue;
       }
       queue.popDue(now);
-      if (entry.kind === 'present') this.remove(entry, 'timeout', now);
+      if (entry.kind === 'present') this.remove(entry, 'timeout', at);
       else this.takeParked(entry.channel, entry.uuid);
     }
     return !queue.isDue(now);
@@ -309,12 +310,22 @@ export class PresenceStore {
     if (this.takeParked(entry.channel, entry.uuid) !== entry) this.parkedStates.forget(entry);
   }
 
-  /** The clock in whole ms since {@link PresenceStore.epoch}: what deadlines are kept in. */
-  private now(): number {
-    // Math.floor last: it hands back a small integer as such, where a subtraction of two large
-    // numbers gives a boxed number even when the result is small, and the records' fields then
-    // box every deadline again.
-    return Math.floor(this.clock.now() - this.epoch);
+  /**
+   * Whole ms from {@link PresenceStore.epoch} to the clock reading `at`, rounded down: what a
+   * deadline is compared with. Math.floor last: it hands back a small integer as such, where a
+   * subtraction of two large numbers gives a boxed number even when the result is small (and the
+   * records' fields would then box every deadline again).
+   */
+  private elapsed(at: number): number {
+    return Math.floor(at - this.epoch);
+  }
+
+  /**
+   * The deadline `ms` after the clock reading `at`, in whole ms from the epoch, rounded up: with a
+   * fractional clock a record expires up to 1 ms late, never early.
+   */
+  private deadline(at: number, ms: number): number {
+    return Math.ceil(at - this.epoch) + ms;
   }
 
   private takeParked(channel: string, uuid: string): ParkedState | undefined {
@@ -328,7 +339,7 @@ export class PresenceStore {
     return entry;
   }
 
-  private remove(occupant: Occupant, action: 'leave' | 'timeout', now: number): void {
+  private remove(occupant: Occupant, action: 'leave' | 'timeout', at: number): void {
     const { channel, uuid } = occupant;
     const occupants = this.channels.get(channel)!;
     occupants.delete(uuid);
@@ -336,7 +347,7 @@ export class PresenceStore {
     this.occupantCount--;
     this.channelsByUuid.delete(uuid, channel);
     this.queue.remove(occupant);
-    this.event(channel, action, uuid, occupants.size, occupant.state, now);
+    this.event(channel, action, uuid, occupants.size, occupant.state, at);
   }
 
   private event(
@@ -345,9 +356,9 @@ export class PresenceStore {
     uuid: string,
     occupancy: number,
     data: StoredState | undefined,
-    now: number,
+    at: number,
   ): void {
-    const timestamp = Math.floor((this.epoch + now) / 1000);
+    const timestamp = Math.floor(at / 1000);
     this.emit(
       data === undefined
         ? { subscribeKey: this.subscribeKey, channel, action, uuid, occupancy, timestamp }
