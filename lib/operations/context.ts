@@ -93,6 +93,7 @@ export function callOnTargets<W, A, M = undefined>(
   const withTargets = (keys: RequestKeys) => {
     const target = targets(operation, options, true);
     const prepared = prepare(keys, target);
+    // Object.assign, not spreads of the many shapes operations prepare (see presenceRequest).
     return Object.assign({}, prepared, { query: Object.assign({}, prepared.query, groupQuery(target.channelGroups)) });
   };
   return callOperation(context, operation, options, withTargets, codec, toResult);
