@@ -50,8 +50,6 @@ const ANNOUNCED: readonly Announcement['action'][] = ['join', 'leave', 'timeout'
 const ANNOUNCED_CODES: Readonly<Record<Announcement['action'], number>> = { join: 0, leave: 1, timeout: 2, 'state-change': 3 };
 /** The code of a slot holding a whole payload (interval messages) instead of an announcement's fields. */
 const WHOLE = 4;
-/** Chunks of references kept when the store is emptied; the rest are released. */
-const CHUNKS_KEPT = 4;
 
 /**
  * Every channel's buffered messages of one feed, column by column: the timetoken, the action, the
@@ -140,8 +138,7 @@ export class MessageSlots {
     this.free.set(this.freeCount++, slot);
     if (this.freeCount === this.used) {
       // Nothing held: start over, and let most of the chunks go.
-      for (const column of [this.refs, this.data]) column.clear(CHUNKS_KEPT);
-      for (const column of [this.tokens, this.codes, this.timestamps, this.precise, this.occupancy, this.free]) column.clear(CHUNKS_KEPT);
+      for (const column of [this.tokens, this.codes, this.timestamps, this.precise, this.occupancy, this.refs, this.data, this.free]) column.clear();
       this.used = 0;
       this.freeCount = 0;
     }

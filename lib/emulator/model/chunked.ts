@@ -4,6 +4,9 @@
  */
 const CHUNK_ENTRIES = 16_384;
 
+/** Chunks {@link Chunked.clear} keeps for reuse by default: a few, the rest are released. */
+const CHUNKS_KEPT = 4;
+
 /** What a chunk is: a plain array or a typed array, indexable and fillable. */
 interface Chunk<V> {
   [index: number]: V;
@@ -26,7 +29,7 @@ interface Chunk<V> {
  * const occupancy = new Chunked(chunkOf.float64, 0);
  * uuids.set(0, 'alice');
  * uuids.get(0);       // 'alice'
- * uuids.clear(4);     // every index emptied; at most 4 chunks kept for reuse
+ * uuids.clear();      // every index emptied; a few chunks kept for reuse
  * ```
  */
 export class Chunked<V> {
@@ -64,7 +67,7 @@ export class Chunked<V> {
   }
 
   /** Empties every index (releasing what they referenced), starting again at chunk 0, with at most `keep` chunks kept. */
-  clear(keep: number): void {
+  clear(keep = CHUNKS_KEPT): void {
     this.chunks.length = Math.min(this.chunks.length, keep);
     for (const chunk of this.chunks) chunk.fill(this.empty);
     this.base = 0;

@@ -18,8 +18,6 @@ type DeltaAction = 'join' | 'leave' | 'timeout';
 const ACTIONS: readonly DeltaAction[] = ['join', 'leave', 'timeout'];
 const ACTION_CODES: Readonly<Record<DeltaAction, number>> = { join: 0, leave: 1, timeout: 2 };
 
-/** Chunks kept for reuse when the journal is cleared; the rest are released. */
-const CHUNKS_KEPT = 4;
 
 /**
  * A point in a {@link DeltaJournal}, from {@link DeltaJournal.mark}.
@@ -120,9 +118,9 @@ export class DeltaJournal {
 
   /** Forgets every entry (their uuids are released); every list made before reads as empty. */
   clear(): void {
-    this.uuids.clear(CHUNKS_KEPT);
-    this.actions.clear(CHUNKS_KEPT);
-    this.nexts.clear(CHUNKS_KEPT);
+    this.uuids.clear();
+    this.actions.clear();
+    this.nexts.clear();
     this.length = 0;
     this.start = 0;
     this.generation++;

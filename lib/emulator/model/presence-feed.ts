@@ -1,7 +1,7 @@
 import { presenceChannelOf } from '../../protocol/presence-channels';
 import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 import type { ChannelGroups } from './channel-groups';
-import { type Announcement, ChannelLog, type FeedMessage, MessageSlots, type PresencePayload } from './channel-log';
+import { ChannelLog, type FeedMessage, MessageSlots } from './channel-log';
 import { DeltaJournal, IntervalDeltas, intervalPayload } from './interval-deltas';
 import type { TimetokenSource } from './timetoken';
 
@@ -155,7 +155,7 @@ export class PresenceFeed {
     const deltas = key.intervals.get(channel);
     if (action === 'state-change') {
       if (deltas) deltas.occupancy = occupancy;
-      this.append(event.subscribeKey, key, channel, this.announcement(event));
+      this.append(event.subscribeKey, key, channel, this.storeAnnouncement(event));
       return;
     }
     if (occupancy > this.options.announceMax) {
@@ -175,10 +175,10 @@ export class PresenceFeed {
       // Back to announce mode: what happened in interval mode goes out first.
       key.intervals.delete(channel);
       this.intervalCount--;
-      if (deltas.pending) this.append(event.subscribeKey, key, channel, this.interval(deltas));
+      if (deltas.pending) this.append(event.subscribeKey, key, channel, this.storeInterval(deltas));
       if (this.intervalCount === 0) this.journal.clear();
     }
-    this.append(event.subscribeKey, key, channel, this.announcement(event));
+    this.append(event.subscribeKey, key, channel, this.storeAnnouncement(event));
   }
 
   /**
@@ -201,9 +201,9 @@ export class PresenceFeed {
     for (const [subscribeKey, key] of this.keys) {
       for (const [channel, deltas] of key.intervals) {
         if (this.passes !== pass) return;
-        const payload = this.interval(deltas);
+        const slot = this.storeInterval(deltas);
         deltas.reset();
-        this.append(subscribeKey, key, channel, payload);
+        this.append(subscribeKey, key, channel, slot);
         yield;
       }
     }
@@ -352,12 +352,11 @@ export class PresenceFeed {
     return key;
   }
 
-  /** Buffers a message (an announcement's fields, or a whole `interval` payload) and wakes who watches its channel. */
-  private append(subscribeKey: string, key: KeyFeed, channel: string, message: Announcement | PresencePayload): void {
+  /** Adds the message stored in `slot` to its channel's buffer and wakes who watches the channel. */
+  private append(subscribeKey: string, key: KeyFeed, channel: string, slot: number): void {
     let log = key.logs.get(channel);
     if (!log) key.logs.set(channel, (log = new ChannelLog(this.slots, channel, this.options.eventBufferSize)));
-    const timetoken = this.options.timetokens.next();
-    log.push(isAnnouncement(message) ? this.slots.announce(timetoken, message) : this.slots.store(timetoken, message));
+    log.push(slot);
     log.lastAt = this.options.clock.now();
     key.channelWatchers.get(channel)?.forEach((watcher) => watcher.notify());
     if (key.groupWatchers.size === 0) return;
@@ -367,20 +366,20 @@ export class PresenceFeed {
     }
   }
 
-  /** The `interval` message of `deltas`, now. */
-  private interval(deltas: IntervalDeltas): PresencePayload {
-    return intervalPayload(deltas, Math.floor(this.options.clock.now() / 1000));
+  /** Stores the `interval` message of `deltas`, now, with the next timetoken; returns its slot. */
+  private storeInterval(deltas: IntervalDeltas): number {
+    return this.slots.store(this.options.timetokens.next(), intervalPayload(deltas, Math.floor(this.options.clock.now() / 1000)));
   }
 
-  /** A join / leave / timeout / state-change to buffer (its payload is built on delivery, see {@link MessageSlots.message}). */
-  private announcement(event: EmulatorPresenceEvent): Announcement {
+  /**
+   * Stores a join / leave / timeout / state-change with the next timetoken; returns its slot (the
+   * payload is built on delivery, see {@link MessageSlots.message}).
+   */
+  private storeAnnouncement(event: EmulatorPresenceEvent): number {
     const { action, uuid, timestamp, occupancy, data } = event;
     // The store reports whole seconds; the millisecond part comes from the clock, kept inside that second.
     const base = timestamp * 1000;
     const precise = Math.min(base + 999, Math.max(base, Math.floor(this.options.clock.now())));
-    return { action, uuid, timestamp, precise, occupancy, data };
+    return this.slots.announce(this.options.timetokens.next(), { action, uuid, timestamp, precise, occupancy, data });
   }
 }
-
-/** Announcements carry `precise`; `interval` payloads never do (theirs is `timestamp` alone). */
-const isAnnouncement = (message: Announcement | PresencePayload): message is Announcement => 'precise' in message;
