@@ -66,6 +66,13 @@ export function callOperation<W, A, M = undefined>(
  * or the recorder of `rx-presence/testing`) sees an unset one as absent. Never by spreading what an
  * operation prepared: spreads of the many shapes operations prepare are V8's slow path, and cost
  * more on a call's hot path than the rest of this layer (BENCHMARKS.md, fourth round).
+ *
+ * @example
+ * ```ts
+ * const keys = new Keyset({ subscribeKey: 'demo', userId: 'me' }).toRequestKeys();
+ * presenceRequest('heartbeat', keys, '/v2/presence/sub-key/demo/channel/lobby/heartbeat', { heartbeat: '60' }, {});
+ * // { operation: 'heartbeat', keys, path: '/v2/presence/…/heartbeat', query: { heartbeat: '60' } }: no timeoutMs, attempts or init
+ * ```
  */
 export function presenceRequest(operation: PresenceOperation, keys: RequestKeys, path: string, query: Query, tuning: RequestTuning): PresenceRequest {
   const request: { -readonly [K in keyof PresenceRequest]: PresenceRequest[K] } = { operation, keys, path, query };
