@@ -2,9 +2,9 @@
 import fc from 'fast-check';
 import type { EmulatorPresenceEvent } from '../../lib/emulator';
 import { ChannelGroups } from '../../lib/emulator/model/channel-groups';
-import { type Announcement, ChannelLog, type FeedMessage, MessageSlots } from '../../lib/emulator/model/channel-log';
+import { type Announcement, ChannelLog, type FeedMessage, type IntervalMessage, MessageSlots } from '../../lib/emulator/model/channel-log';
 import { DeadlineHeap } from '../../lib/emulator/model/expiry-queue';
-import { DeltaJournal, INTERVAL_DELTAS_MAX_BYTES, IntervalDeltas, intervalPayload } from '../../lib/emulator/model/interval-deltas';
+import { DeltaJournal, INTERVAL_DELTAS_MAX_BYTES, IntervalDeltas, intervalMessage } from '../../lib/emulator/model/interval-deltas';
 import { RequestQuery } from '../../lib/emulator/pipeline/query';
 import { pythonJson, replies } from '../../lib/emulator/pipeline/responses';
 import { matchRoute } from '../../lib/emulator/pipeline/router';
@@ -12,6 +12,7 @@ import { heartbeatStates } from '../../lib/emulator/endpoints/state-input';
 import { PresenceFeed } from '../../lib/emulator/model/presence-feed';
 import { CLOCK_CHECK_EVERY, PresenceStore } from '../../lib/emulator/model/store';
 import { TimetokenSource } from '../../lib/emulator/model/timetoken';
+import { UuidLists } from '../../lib/emulator/model/uuid-lists';
 import { ManualClock } from '../helpers/emulator';
 
 describe('DeadlineHeap', () => {
@@ -65,6 +66,93 @@ describe('DeadlineHeap', () => {
   });
 });
 
+describe('UuidLists', () => {
+  /** Items that name their group and list, so that a mix-up shows. */
+  const groupOf = (owner: number, lengths: readonly number[]) => lengths.map((length, k) => new Array<string>(length).fill(`${owner}.${k}`));
+  /** Entries a group takes: its owner, its count, its lengths, its items. */
+  const entriesOf = (group: readonly string[][]) => 2 + group.length + group.reduce((n, list) => n + list.length, 0);
+  /** A group in brief (jest's deep equality over thousands of items is slow): each list's length and name, or 'mixed'. */
+  const brief = (group: readonly string[][]) => group.map((list) => (list.every((item) => item === list[0]) ? `${list.length} × ${list[0]}` : 'mixed'));
+
+  it('gives back every live group as it was added, across new chunks, moves out of sparse chunks and releases', () => {
+    // List lengths, not lists: fast-check keeps generated arrays short. Groups of up to 3,000
+    // entries fill a 16,384-entry chunk in a few adds, so a run begins, leaves and drops many chunks.
+    const step = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('add' as const), lengths: fc.array(fc.integer({ min: 0, max: 1_000 }), { minLength: 1, maxLength: 3 }) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('release' as const), pick: fc.nat() }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 300, size: 'max' }), (steps) => {
+        const positions = new Map<number, number>();
+        const moved = new Set<number>();
+        const lists = new UuidLists((owner, at) => {
+          expect(positions.has(owner)).toBe(true);
+          positions.set(owner, at);
+          moved.add(owner);
+        });
+        const naive = new Map<number, string[][]>();
+        let owners = 0;
+        for (const s of steps) {
+          moved.clear();
+          if (s.op === 'add') {
+            const owner = owners++;
+            naive.set(owner, groupOf(owner, s.lengths));
+            positions.set(owner, lists.add(owner, naive.get(owner)!));
+            moved.add(owner);
+          } else if (naive.size > 0) {
+            const owner = [...naive.keys()][s.pick % naive.size];
+            lists.release(positions.get(owner)!);
+            positions.delete(owner);
+            naive.delete(owner);
+          }
+          for (const owner of moved) expect(brief(lists.read(positions.get(owner)!))).toEqual(brief(naive.get(owner)!));
+        }
+        for (const [owner, expected] of naive) expect(brief(lists.read(positions.get(owner)!))).toEqual(brief(expected));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('holds at most 8× the entries live, whether a chunk thins out after it was written or while it was', () => {
+    const positions = new Map<number, number>();
+    const lists = new UuidLists((owner, at) => positions.set(owner, at));
+    const held = (owners: Iterable<number>) => [...owners].reduce((sum, owner) => sum + entriesOf(lists.read(positions.get(owner)!)), 0);
+    const bound = (owners: Iterable<number>) => 1 + Math.ceil((held(owners) * 8) / 16_384);
+    // After: 2,000 groups of 100 entries (about 13 chunks), then all but one in 160 released.
+    for (let owner = 0; owner < 2_000; owner++) positions.set(owner, lists.add(owner, groupOf(owner, [98])));
+    const kept = new Set<number>();
+    for (let owner = 0; owner < 2_000; owner++) {
+      if (owner % 160 === 0) kept.add(owner);
+      else lists.release(positions.get(owner)!);
+    }
+    expect(lists.chunkCount).toBeLessThanOrEqual(bound(kept));
+    // While: each group released as soon as it is added, one in 160 kept, so every chunk holds one
+    // group by the time the next begins, and no release comes back to it.
+    for (let owner = 2_000; owner < 6_000; owner++) {
+      positions.set(owner, lists.add(owner, groupOf(owner, [98])));
+      if (owner % 160 === 0) kept.add(owner);
+      else lists.release(positions.get(owner)!);
+    }
+    expect(lists.chunkCount).toBeLessThanOrEqual(bound(kept) + 1);
+    for (const owner of kept) expect(lists.read(positions.get(owner)!)).toEqual(groupOf(owner, [98]));
+  });
+
+  it('gives a group too big for a chunk a chunk of its own, keeps the groups after it apart, and lets emptied chunks go', () => {
+    const lists = new UuidLists(() => undefined);
+    const big = Array.from({ length: 20_000 }, (_, i) => `u${i}`);
+    // The chunk being written, emptied, is not kept when the big group needs one of its own.
+    lists.release(lists.add(9, [['z']]));
+    const b = lists.add(1, [big]);
+    expect(lists.chunkCount).toBe(1);
+    const a = lists.add(0, [['a']]);
+    const c = lists.add(2, [['c'], ['d']]);
+    expect([lists.read(a), lists.read(b), lists.read(c)]).toEqual([[['a']], [big], [['c'], ['d']]]);
+    expect(lists.chunkCount).toBe(2);
+    lists.release(b);
+    expect(lists.chunkCount).toBe(1);
+  });
+});
+
 describe('ChannelLog in one MessageSlots', () => {
   const announcement = fc.record({
     action: fc.constantFrom<Announcement['action']>('join', 'leave', 'timeout', 'state-change'),
@@ -74,11 +162,21 @@ describe('ChannelLog in one MessageSlots', () => {
     occupancy: fc.nat(5_000),
     data: fc.option(fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })), { nil: undefined }),
   });
-  const interval = fc.record({ action: fc.constant('interval'), timestamp: fc.constant(1_900_000_000), occupancy: fc.nat(5_000), join: fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }) });
+  const uuids = fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 });
+  const interval: fc.Arbitrary<IntervalMessage> = fc.record({
+    timestamp: fc.constant(1_900_000_000),
+    occupancy: fc.nat(5_000),
+    deltas: fc.option(fc.record({ join: uuids, leave: uuids, timeout: uuids }), { nil: undefined }),
+  });
   /** What a subscriber must get for a message: the payload in the service's key order. */
-  const delivered = (channel: string, timetoken: bigint, m: Announcement | Record<string, unknown>): FeedMessage => {
-    if (!('precise' in m)) return { timetoken, channel, payload: m };
-    const { action, uuid, timestamp, precise, occupancy, data } = m as Announcement;
+  const delivered = (channel: string, timetoken: bigint, m: Announcement | IntervalMessage): FeedMessage => {
+    if (!('precise' in m)) {
+      const { timestamp, occupancy, deltas } = m;
+      if (deltas === undefined) return { timetoken, channel, payload: { action: 'interval', timestamp, occupancy, here_now_refresh: true } };
+      const { join, leave, timeout } = deltas;
+      return { timetoken, channel, payload: { action: 'interval', timestamp, occupancy, ...(join.length ? { join } : {}), ...(leave.length ? { leave } : {}), ...(timeout.length ? { timeout } : {}) } };
+    }
+    const { action, uuid, timestamp, precise, occupancy, data } = m;
     const payload = data === undefined ? { action, uuid, timestamp, precise_timestamp: precise, occupancy } : { action, uuid, timestamp, precise_timestamp: precise, data, occupancy };
     return { timetoken, channel, payload };
   };
@@ -100,7 +198,7 @@ describe('ChannelLog in one MessageSlots', () => {
           if (s.op === 'push') {
             token += 1n;
             const m = s.message;
-            logs[s.channel].push('precise' in m ? slots.announce(token, m) : slots.store(token, m));
+            logs[s.channel].push('precise' in m ? slots.announce(token, m) : slots.storeInterval(token, m));
             naive[s.channel].push(delivered(name(s.channel), token, m));
             if (naive[s.channel].length > capacity) naive[s.channel].shift();
           } else if (s.op === 'since') {
@@ -269,7 +367,11 @@ describe('PresenceFeed interval passes', () => {
 
 describe('IntervalDeltas in one DeltaJournal', () => {
   type Action = 'join' | 'leave' | 'timeout';
-  const lists = (deltas: IntervalDeltas) => intervalPayload(deltas, 1_900_000_000);
+  /** The payload a subscriber gets for the channel's `interval` message now. */
+  const lists = (deltas: IntervalDeltas) => {
+    const slots = new MessageSlots();
+    return slots.message(slots.storeInterval(0n, intervalMessage(deltas, 1_900_000_000)), 'ch').payload;
+  };
 
   it('keeps each channel its own deltas in order, across interleaved adds, flushes and clears', () => {
     const step = fc.oneof(

@@ -1,4 +1,5 @@
 import { Chunked, chunkOf } from './chunked';
+import { UuidLists } from './uuid-lists';
 
 /**
  * The `d` of a presence message, exactly as it goes on the wire.
@@ -46,16 +47,55 @@ export interface Announcement {
   readonly data: unknown;
 }
 
+/**
+ * An `interval` message as the feed stores it: the fields of its payload, which is built when it
+ * is delivered.
+ *
+ * @example
+ * ```ts
+ * const message: IntervalMessage = { timestamp: 1900000000, occupancy: 25, deltas: { join: ['u21'], leave: [], timeout: [] } };
+ * const refresh: IntervalMessage = { timestamp: 1900000000, occupancy: 25 }; // here_now_refresh
+ * ```
+ */
+export interface IntervalMessage {
+  /** Unix seconds. */
+  readonly timestamp: number;
+  readonly occupancy: number;
+  /** Who joined, left and timed out; absent when they would not fit, and the message says `here_now_refresh`. */
+  readonly deltas?: Readonly<Record<'join' | 'leave' | 'timeout', readonly string[]>>;
+}
+
+/**
+ * The payload of an `interval` message as the service sends it: its non-empty `join` / `leave` /
+ * `timeout` arrays in that order, or `here_now_refresh: true` without deltas.
+ *
+ * @example
+ * ```ts
+ * intervalPayload({ timestamp: 1900000000, occupancy: 25, deltas: { join: ['u21'], leave: [], timeout: [] } });
+ * // { action: 'interval', timestamp: 1900000000, occupancy: 25, join: ['u21'] }
+ * ```
+ */
+export function intervalPayload({ timestamp, occupancy, deltas }: IntervalMessage): PresencePayload {
+  if (deltas === undefined) return { action: 'interval', timestamp, occupancy, here_now_refresh: true };
+  const payload: Record<string, unknown> = { action: 'interval', timestamp, occupancy };
+  if (deltas.join.length > 0) payload.join = deltas.join;
+  if (deltas.leave.length > 0) payload.leave = deltas.leave;
+  if (deltas.timeout.length > 0) payload.timeout = deltas.timeout;
+  return payload;
+}
+
 const ANNOUNCED: readonly Announcement['action'][] = ['join', 'leave', 'timeout', 'state-change'];
 const ANNOUNCED_CODES: Readonly<Record<Announcement['action'], number>> = { join: 0, leave: 1, timeout: 2, 'state-change': 3 };
-/** The code of a slot holding a whole payload (interval messages) instead of an announcement's fields. */
-const WHOLE = 4;
+/** The codes of an `interval` message's slot: with its deltas (in {@link UuidLists}), or `here_now_refresh`. */
+const INTERVAL = 4;
+const REFRESH = 5;
 
 /**
  * Every channel's buffered messages of one feed, column by column: the timetoken, the action, the
- * timestamps and the occupancy in typed chunks (outside the JavaScript heap), the uuid (or a
- * whole interval payload) and the state in chunks of references: {@link Chunked} columns. A message is a slot number; the
- * object a subscriber receives is built when it is delivered.
+ * timestamps and the occupancy in typed chunks (outside the JavaScript heap), the uuid and the
+ * state in chunks of references: {@link Chunked} columns; an `interval` message's uuid lists in
+ * {@link UuidLists}. A message is a slot number; the object a subscriber receives is built when it
+ * is delivered.
  *
  * Why: a mass timeout buffers hundreds of thousands of messages within seconds. Stored as objects
  * (a message, its payload and its BigInt timetoken, in per-channel arrays growing by `push`), each
@@ -77,9 +117,12 @@ export class MessageSlots {
   private readonly timestamps = new Chunked(chunkOf.float64, 0);
   private readonly precise = new Chunked(chunkOf.float64, 0);
   private readonly occupancy = new Chunked(chunkOf.float64, 0);
-  /** The uuid of an announcement, or the payload of a {@link WHOLE} slot. */
-  private readonly refs = new Chunked(chunkOf.refs<string | PresencePayload>, undefined);
+  /** The uuid of an announcement. */
+  private readonly refs = new Chunked(chunkOf.refs<string>, undefined);
   private readonly data = new Chunked(chunkOf.refs<unknown>, undefined);
+  /** Where an interval message's lists are in {@link MessageSlots.lists}. */
+  private readonly listsAt = new Chunked(chunkOf.float64, 0);
+  private readonly lists = new UuidLists((slot, at) => this.listsAt.set(slot, at));
   /** Slots ever used; below it, the freed ones wait in `free`. */
   private used = 0;
   private readonly free = new Chunked(chunkOf.int32, 0);
@@ -101,10 +144,13 @@ export class MessageSlots {
     return slot;
   }
 
-  /** Stores a message given whole (an `interval` message); returns its slot. */
-  store(timetoken: bigint, payload: PresencePayload): number {
-    const slot = this.take(timetoken, WHOLE);
-    this.refs.set(slot, payload);
+  /** Stores an `interval` message; returns its slot. */
+  storeInterval(timetoken: bigint, message: IntervalMessage): number {
+    const { deltas } = message;
+    const slot = this.take(timetoken, deltas === undefined ? REFRESH : INTERVAL);
+    this.timestamps.set(slot, message.timestamp);
+    this.occupancy.set(slot, message.occupancy);
+    if (deltas !== undefined) this.listsAt.set(slot, this.lists.add(slot, [deltas.join, deltas.leave, deltas.timeout]));
     return slot;
   }
 
@@ -116,11 +162,10 @@ export class MessageSlots {
   message(slot: number, channel: string): FeedMessage {
     const timetoken = this.tokens.get(slot);
     const code = this.codes.get(slot);
-    const ref = this.refs.get(slot);
-    if (code === WHOLE) return { timetoken, channel, payload: ref as PresencePayload };
-    const action = ANNOUNCED[code];
-    const uuid = ref as string;
     const timestamp = this.timestamps.get(slot);
+    if (code === INTERVAL || code === REFRESH) return { timetoken, channel, payload: intervalPayload(this.interval(slot, code, timestamp)) };
+    const action = ANNOUNCED[code];
+    const uuid = this.refs.get(slot)!;
     const precise = this.precise.get(slot);
     const occupancy = this.occupancy.get(slot);
     const data = this.data.get(slot);
@@ -133,15 +178,25 @@ export class MessageSlots {
 
   /** Frees `slot` for reuse, releasing what it referenced. */
   release(slot: number): void {
+    if (this.codes.get(slot) === INTERVAL) this.lists.release(this.listsAt.get(slot));
     this.refs.set(slot, undefined);
     if (this.data.get(slot) !== undefined) this.data.set(slot, undefined);
     this.free.set(this.freeCount++, slot);
     if (this.freeCount === this.used) {
       // Nothing held: start over, and let most of the chunks go.
-      for (const column of [this.tokens, this.codes, this.timestamps, this.precise, this.occupancy, this.refs, this.data, this.free]) column.clear();
+      for (const column of [this.tokens, this.codes, this.timestamps, this.precise, this.occupancy, this.refs, this.data, this.listsAt, this.free]) column.clear();
+      this.lists.clear();
       this.used = 0;
       this.freeCount = 0;
     }
+  }
+
+  /** The `interval` message stored in `slot`. */
+  private interval(slot: number, code: number, timestamp: number): IntervalMessage {
+    const occupancy = this.occupancy.get(slot);
+    if (code === REFRESH) return { timestamp, occupancy };
+    const [join, leave, timeout] = this.lists.read(this.listsAt.get(slot));
+    return { timestamp, occupancy, deltas: { join, leave, timeout } };
   }
 
   private take(timetoken: bigint, code: number): number {

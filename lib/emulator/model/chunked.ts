@@ -2,7 +2,7 @@
  * Entries per chunk. A chunk of references is 128 KB of pointers: V8 puts such an array in its
  * large-object space, where a scavenge never copies it; typed chunks live outside the heap.
  */
-const CHUNK_ENTRIES = 16_384;
+export const CHUNK_ENTRIES = 16_384;
 
 /** Chunks {@link Chunked.clear} keeps for reuse by default: a few, the rest are released. */
 const CHUNKS_KEPT = 4;

@@ -1,4 +1,4 @@
-import type { PresencePayload } from './channel-log';
+import { type IntervalMessage, intervalPayload } from './channel-log';
 import { Chunked, chunkOf } from './chunked';
 
 /**
@@ -138,7 +138,7 @@ export class DeltaJournal {
  * ```ts
  * const deltas = new IntervalDeltas(journal, 21);
  * deltas.add('join', 'u21');
- * intervalPayload(deltas, now); // { action: 'interval', timestamp: now, occupancy: 21, join: ['u21'] }
+ * intervalMessage(deltas, now); // { timestamp: now, occupancy: 21, deltas: { join: ['u21'], leave: [], timeout: [] } }
  * ```
  */
 export class IntervalDeltas {
@@ -221,24 +221,20 @@ export class IntervalDeltas {
 }
 
 /**
- * The `interval` message for `deltas`: the occupancy and the non-empty `join` / `leave` /
- * `timeout` arrays, or `here_now_refresh: true` when they would exceed
- * {@link INTERVAL_DELTAS_MAX_BYTES}.
+ * The `interval` message for `deltas`: the occupancy and who joined, left and timed out, or no
+ * deltas (the message says `here_now_refresh: true`) when the non-empty `join` / `leave` /
+ * `timeout` arrays would exceed {@link INTERVAL_DELTAS_MAX_BYTES}.
  *
  * @example
  * ```ts
- * intervalPayload(deltas, 1_900_000_000); // { action: 'interval', timestamp: 1900000000, occupancy: 25, join: ['u21'] }
+ * intervalMessage(deltas, 1_900_000_000); // { timestamp: 1900000000, occupancy: 25, deltas: { join: ['u21'], leave: [], timeout: [] } }
  * ```
  */
-export function intervalPayload(deltas: IntervalDeltas, timestamp: number): PresencePayload {
+export function intervalMessage(deltas: IntervalDeltas, timestamp: number): IntervalMessage {
   const { occupancy } = deltas;
   if (!deltas.overflow) {
-    const { join, leave, timeout } = deltas.lists();
-    const payload: Record<string, unknown> = { action: 'interval', timestamp, occupancy };
-    if (join.length > 0) payload.join = join;
-    if (leave.length > 0) payload.leave = leave;
-    if (timeout.length > 0) payload.timeout = timeout;
-    if (Buffer.byteLength(JSON.stringify(payload)) <= INTERVAL_DELTAS_MAX_BYTES) return payload;
+    const message = { timestamp, occupancy, deltas: deltas.lists() };
+    if (Buffer.byteLength(JSON.stringify(intervalPayload(message))) <= INTERVAL_DELTAS_MAX_BYTES) return message;
   }
-  return { action: 'interval', timestamp, occupancy, here_now_refresh: true };
+  return { timestamp, occupancy };
 }

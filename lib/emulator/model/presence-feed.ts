@@ -2,7 +2,7 @@ import { presenceChannelOf } from '../../protocol/presence-channels';
 import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 import type { ChannelGroups } from './channel-groups';
 import { ChannelLog, type FeedMessage, MessageSlots } from './channel-log';
-import { DeltaJournal, IntervalDeltas, intervalPayload } from './interval-deltas';
+import { DeltaJournal, IntervalDeltas, intervalMessage } from './interval-deltas';
 import type { TimetokenSource } from './timetoken';
 
 /**
@@ -368,7 +368,7 @@ export class PresenceFeed {
 
   /** Stores the `interval` message of `deltas`, now, with the next timetoken; returns its slot. */
   private storeInterval(deltas: IntervalDeltas): number {
-    return this.slots.store(this.options.timetokens.next(), intervalPayload(deltas, Math.floor(this.options.clock.now() / 1000)));
+    return this.slots.storeInterval(this.options.timetokens.next(), intervalMessage(deltas, Math.floor(this.options.clock.now() / 1000)));
   }
 
   /**
