@@ -117,7 +117,8 @@ describe('UuidLists', () => {
     const positions = new Map<number, number>();
     const lists = new UuidLists((owner, at) => positions.set(owner, at));
     const held = (owners: Iterable<number>) => [...owners].reduce((sum, owner) => sum + entriesOf(lists.read(positions.get(owner)!)), 0);
-    const bound = (owners: Iterable<number>) => 1 + Math.ceil((held(owners) * 8) / 16_384);
+    // What may be held: 8× the entries live, plus the chunk being written.
+    const bound = (owners: Iterable<number>) => 16_384 + 8 * held(owners);
     // After: 2,000 groups of 100 entries (about 13 chunks), then all but one in 160 released.
     for (let owner = 0; owner < 2_000; owner++) positions.set(owner, lists.add(owner, groupOf(owner, [98])));
     const kept = new Set<number>();
@@ -125,7 +126,7 @@ describe('UuidLists', () => {
       if (owner % 160 === 0) kept.add(owner);
       else lists.release(positions.get(owner)!);
     }
-    expect(lists.chunkCount).toBeLessThanOrEqual(bound(kept));
+    expect(lists.entriesHeld).toBeLessThanOrEqual(bound(kept));
     // While: each group released as soon as it is added, one in 160 kept, so every chunk holds one
     // group by the time the next begins, and no release comes back to it.
     for (let owner = 2_000; owner < 6_000; owner++) {
@@ -133,7 +134,7 @@ describe('UuidLists', () => {
       if (owner % 160 === 0) kept.add(owner);
       else lists.release(positions.get(owner)!);
     }
-    expect(lists.chunkCount).toBeLessThanOrEqual(bound(kept) + 1);
+    expect(lists.entriesHeld).toBeLessThanOrEqual(bound(kept));
     for (const owner of kept) expect(lists.read(positions.get(owner)!)).toEqual(groupOf(owner, [98]));
   });
 
@@ -143,13 +144,20 @@ describe('UuidLists', () => {
     // The chunk being written, emptied, is not kept when the big group needs one of its own.
     lists.release(lists.add(9, [['z']]));
     const b = lists.add(1, [big]);
-    expect(lists.chunkCount).toBe(1);
+    expect(lists.entriesHeld).toBe(20_003);
     const a = lists.add(0, [['a']]);
     const c = lists.add(2, [['c'], ['d']]);
     expect([lists.read(a), lists.read(b), lists.read(c)]).toEqual([[['a']], [big], [['c'], ['d']]]);
-    expect(lists.chunkCount).toBe(2);
+    expect(lists.entriesHeld).toBe(20_003 + 16_384);
     lists.release(b);
-    expect(lists.chunkCount).toBe(1);
+    expect(lists.entriesHeld).toBe(16_384);
+    // An oversized chunk emptied while it is being written is not kept for small groups either.
+    lists.release(a);
+    lists.release(c);
+    const huge = lists.add(3, [Array.from({ length: 100_000 }, () => 'x')]);
+    lists.release(huge);
+    for (let owner = 4; owner < 40; owner++) lists.add(owner, [['y']]);
+    expect(lists.entriesHeld).toBe(16_384);
   });
 });
 
@@ -181,6 +189,9 @@ describe('ChannelLog in one MessageSlots', () => {
     return { timetoken, channel, payload };
   };
 
+  /** Messages as they go on the wire: key order counts (`toEqual` alone ignores it). */
+  const wire = (messages: readonly FeedMessage[]) => messages.map((m) => `${m.timetoken} ${m.channel} ${JSON.stringify(m.payload)}`);
+
   it('keeps each channel its last `capacity` messages, answers since() as a filtered list does, and frees every slot it drops', () => {
     const step = fc.oneof(
       { weight: 20, arbitrary: fc.record({ op: fc.constant('push' as const), channel: fc.integer({ min: 0, max: 3 }), message: fc.oneof({ weight: 5, arbitrary: announcement }, { weight: 1, arbitrary: interval }) }) },
@@ -203,7 +214,7 @@ describe('ChannelLog in one MessageSlots', () => {
             if (naive[s.channel].length > capacity) naive[s.channel].shift();
           } else if (s.op === 'since') {
             const after = token - BigInt(s.back);
-            expect(logs[s.channel].since(after, s.limit)).toEqual(naive[s.channel].filter((m) => m.timetoken > after).slice(0, s.limit));
+            expect(wire(logs[s.channel].since(after, s.limit))).toEqual(wire(naive[s.channel].filter((m) => m.timetoken > after).slice(0, s.limit)));
           } else {
             logs[s.channel].release();
             logs[s.channel] = new ChannelLog(slots, name(s.channel), capacity);
@@ -211,10 +222,28 @@ describe('ChannelLog in one MessageSlots', () => {
           }
           expect(slots.size).toBe(naive.reduce((sum, list) => sum + list.length, 0));
         }
-        for (let c = 0; c < 4; c++) expect(logs[c].since(0n, 1_000)).toEqual(naive[c]);
+        for (let c = 0; c < 4; c++) expect(wire(logs[c].since(0n, 1_000))).toEqual(wire(naive[c]));
       }),
       { numRuns: 80 },
     );
+  });
+
+  it("lets an interval message's uuid lists go when its ring drops it, and ignores a second release", () => {
+    const slots = new MessageSlots();
+    const log = new ChannelLog(slots, 'busy', 5);
+    const timeout = (i: number) => Array.from({ length: 500 }, (_, k) => `u${i}-${k}`);
+    for (let i = 0; i < 2_000; i++) log.push(slots.storeInterval(19_000_000_000_000_000n + BigInt(i), { timestamp: 1_900_000_000, occupancy: 30, deltas: { join: [], leave: [], timeout: timeout(i) } }));
+    // Five messages of 505 entries live: at most the chunk being written and 8× those.
+    expect(slots.listEntriesHeld).toBeLessThanOrEqual(16_384 + 8 * 5 * 505);
+    expect(log.since(0n, 10).map((m) => (m.payload.timeout as string[])[0])).toEqual(['u1995-0', 'u1996-0', 'u1997-0', 'u1998-0', 'u1999-0']);
+
+    const other = new ChannelLog(slots, 'other', 5);
+    const slot = slots.storeInterval(20_000_000_000_000_000n, { timestamp: 1_900_000_000, occupancy: 30, deltas: { join: ['a'], leave: [], timeout: [] } });
+    other.push(slot);
+    slots.release(slot);
+    slots.release(slot);
+    expect(slots.size).toBe(5);
+    expect(log.since(0n, 10).map((m) => (m.payload.timeout as string[])[0])).toEqual(['u1995-0', 'u1996-0', 'u1997-0', 'u1998-0', 'u1999-0']);
   });
 
   it('reuses freed slots and spans chunks (16,384 slots each) without mixing messages up', () => {
@@ -493,6 +522,16 @@ describe('IntervalDeltas in one DeltaJournal', () => {
     expect(stale.pending).toBe(false);
     stale.add('leave', 'b');
     expect(lists(stale)).toEqual({ action: 'interval', timestamp: 1_900_000_000, occupancy: 21, leave: ['b'] });
+
+    // The limit is the whole payload's JSON, in UTF-8 bytes: 32,768 keeps the deltas, one more does not.
+    const header = JSON.stringify({ action: 'interval', timestamp: 1_900_000_000, occupancy: 30, join: [''] }).length;
+    for (const [extra, kept] of [[0, true], [1, false]] as const) {
+      const exact = new IntervalDeltas(journal, 30);
+      // Two-byte characters: the limit counts bytes, not characters (the header's length is odd).
+      exact.add('join', 'é'.repeat((INTERVAL_DELTAS_MAX_BYTES - header - 1) / 2) + 'a'.repeat(1 + extra));
+      expect(Buffer.byteLength(JSON.stringify({ action: 'interval', timestamp: 1_900_000_000, occupancy: 30, join: exact.lists().join }))).toBe(INTERVAL_DELTAS_MAX_BYTES + extra);
+      expect('here_now_refresh' in lists(exact)).toBe(!kept);
+    }
 
     const busy = new IntervalDeltas(journal, 5_000);
     const uuid = 'u'.repeat(97); // 100 bytes a delta in the running bound

@@ -89,6 +89,8 @@ const ANNOUNCED_CODES: Readonly<Record<Announcement['action'], number>> = { join
 /** The codes of an `interval` message's slot: with its deltas (in {@link UuidLists}), or `here_now_refresh`. */
 const INTERVAL = 4;
 const REFRESH = 5;
+/** The code of a released slot: releasing it again does nothing. */
+const FREE = 255;
 
 /**
  * Every channel's buffered messages of one feed, column by column: the timetoken, the action, the
@@ -133,6 +135,11 @@ export class MessageSlots {
     return this.used - this.freeCount;
   }
 
+  /** Entries the interval messages' uuid lists hold, live or not (for tests of the memory bound). */
+  get listEntriesHeld(): number {
+    return this.lists.entriesHeld;
+  }
+
   /** Stores a join / leave / timeout / state-change; returns its slot. */
   announce(timetoken: bigint, announcement: Announcement): number {
     const slot = this.take(timetoken, ANNOUNCED_CODES[announcement.action]);
@@ -150,6 +157,7 @@ export class MessageSlots {
     const slot = this.take(timetoken, deltas === undefined ? REFRESH : INTERVAL);
     this.timestamps.set(slot, message.timestamp);
     this.occupancy.set(slot, message.occupancy);
+    // Set after the add: the lists may move later (the callback updates this), never during it.
     if (deltas !== undefined) this.listsAt.set(slot, this.lists.add(slot, [deltas.join, deltas.leave, deltas.timeout]));
     return slot;
   }
@@ -176,9 +184,15 @@ export class MessageSlots {
     return { timetoken, channel, payload };
   }
 
-  /** Frees `slot` for reuse, releasing what it referenced. */
+  /**
+   * Frees `slot` for reuse, releasing what it referenced. A slot already free is left alone: a
+   * second release would free the slot twice and release another message's uuid lists.
+   */
   release(slot: number): void {
-    if (this.codes.get(slot) === INTERVAL) this.lists.release(this.listsAt.get(slot));
+    const code = this.codes.get(slot);
+    if (code === FREE || slot >= this.used) return;
+    if (code === INTERVAL) this.lists.release(this.listsAt.get(slot));
+    this.codes.set(slot, FREE);
     this.refs.set(slot, undefined);
     if (this.data.get(slot) !== undefined) this.data.set(slot, undefined);
     this.free.set(this.freeCount++, slot);

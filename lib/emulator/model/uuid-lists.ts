@@ -20,10 +20,11 @@ const DEAD = -1;
  * scavenge never copies, and writing existing strings into it makes nothing new.
  *
  * A group is laid out as `[owner, k, length₁ … lengthₖ, items₁ …, itemsₖ …]` and found by its
- * position (chunk × 16,384 + offset). Releasing marks it dead. A chunk is dropped when its last
- * group goes; a chunk no longer written to with under an eighth of its entries live moves its
- * groups to the chunk being written (telling each owner its new position), so one long-lived
- * message cannot hold a whole chunk: memory stays within 8× of the entries live.
+ * position (chunk × 16,384 + offset). Releasing marks it dead (its strings stay referenced until
+ * the chunk goes). A chunk is dropped when its last group goes; a chunk no longer written to with
+ * under an eighth of its entries live moves its groups to the chunk being written (telling each
+ * owner its new position), so one long-lived message cannot hold a whole chunk: what is held stays
+ * within 8× of the entries live, plus the chunk being written.
  *
  * @example
  * ```ts
@@ -49,12 +50,18 @@ export class UuidLists {
   /** @param moved - Told the new position of a group that a sparse chunk moved out. */
   constructor(private readonly moved: (owner: number, at: number) => void) {}
 
-  /** Chunks held (for tests of the memory bound). */
-  get chunkCount(): number {
-    return this.chunks.length - this.spare.length;
+  /** Entries held in all chunks, live or not (for tests of the memory bound). */
+  get entriesHeld(): number {
+    let held = 0;
+    for (const chunk of this.chunks) held += chunk?.length ?? 0;
+    return held;
   }
 
-  /** Copies `lists` in as one group belonging to `owner` (a whole number); returns its position. */
+  /**
+   * Copies `lists` in as one group belonging to `owner` (0 or more: -1 marks a dead group); returns
+   * its position. The group being added is never moved before this returns: moving needs a chunk
+   * under an eighth live, and the chunk it is placed in is either being written or holds it.
+   */
   add(owner: number, lists: readonly (readonly string[])[]): number {
     let size = 2 + lists.length;
     for (const list of lists) size += list.length;
@@ -133,14 +140,21 @@ export class UuidLists {
     }
   }
 
-  /** A chunk whose last group went: the one being written starts over, any other is dropped. */
+  /**
+   * A chunk whose last group went: the one being written starts over, any other is dropped, and so
+   * is an oversized one (kept for reuse, its whole length would be held for groups of any size).
+   */
   private empty(index: number): void {
-    if (index !== this.current) return this.drop(index);
-    this.chunks[index]!.fill(undefined, 0, this.ends[index]);
+    const chunk = this.chunks[index]!;
+    if (index !== this.current || chunk.length > CHUNK_ENTRIES) {
+      if (index === this.current) this.current = -1;
+      return this.drop(index);
+    }
+    chunk.fill(undefined, 0, this.ends[index]);
     this.ends[index] = 0;
   }
 
-  /** Lets a chunk other than the one being written go. */
+  /** Lets a chunk go (the caller has seen that it is not the one being written, or stopped writing it). */
   private drop(index: number): void {
     this.chunks[index] = undefined;
     this.spare.push(index);
