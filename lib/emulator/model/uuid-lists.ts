@@ -15,8 +15,8 @@ const DEAD = -1;
  *
  * Why: a mass timeout flushes an `interval` message for every busy channel going back to announce
  * mode (10,000 within a second at a million occupants), each kept for catch-up. As arrays they were
- * most of what survived V8's young generation, and each scavenge copied 2–3 MB of them (pauses of
- * 7–16 ms); an array of 16,384 references is allocated in V8's large-object space, which a
+ * most of what survived V8's young generation, and each scavenge copied about 2 MB of them (pauses
+ * of 6–13 ms); an array of 16,384 references is allocated in V8's large-object space, which a
  * scavenge never copies, and writing existing strings into it makes nothing new.
  *
  * A group is laid out as `[owner, k, length₁ … lengthₖ, items₁ …, itemsₖ …]` and found by its
@@ -28,6 +28,7 @@ const DEAD = -1;
  *
  * @example
  * ```ts
+ * const positions: number[] = [];
  * const lists = new UuidLists((owner, at) => { positions[owner] = at; });
  * positions[7] = lists.add(7, [['alice'], [], ['bob']]);
  * lists.read(positions[7]); // [['alice'], [], ['bob']]
