@@ -136,8 +136,10 @@ export class UuidLists {
 
   /** Moves out the chunks {@link UuidLists.place} left behind that are sparse (an empty one is just dropped). */
   private settle(): void {
+    // A chunk left behind is in `left` once, and nothing drops it or writes to it again before
+    // this looks at it.
     for (let index = this.left.pop(); index !== undefined; index = this.left.pop()) {
-      if (this.chunks[index] !== undefined && index !== this.current && this.live[index] < SPARSE * CHUNK_ENTRIES) this.moveOut(index);
+      if (this.live[index] < SPARSE * CHUNK_ENTRIES) this.moveOut(index);
     }
   }
 
