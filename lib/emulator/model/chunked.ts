@@ -1,6 +1,12 @@
 /**
  * Entries per chunk. A chunk of references is 128 KB of pointers: V8 puts such an array in its
  * large-object space, where a scavenge never copies it; typed chunks live outside the heap.
+ *
+ * @example
+ * ```ts
+ * const chunk = Math.floor(index / CHUNK_ENTRIES); // where `index` lives
+ * const offset = index % CHUNK_ENTRIES;
+ * ```
  */
 export const CHUNK_ENTRIES = 16_384;
 
