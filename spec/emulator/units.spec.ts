@@ -5,6 +5,7 @@ import { ChannelGroups } from '../../lib/emulator/model/channel-groups';
 import { type Announcement, ChannelLog, type FeedMessage, type IntervalMessage, MessageSlots } from '../../lib/emulator/model/channel-log';
 import { DeadlineHeap } from '../../lib/emulator/model/expiry-queue';
 import { DeltaJournal, INTERVAL_DELTAS_MAX_BYTES, IntervalDeltas, intervalMessage } from '../../lib/emulator/model/interval-deltas';
+import { RingBlocks } from '../../lib/emulator/model/ring-blocks';
 import { RequestQuery } from '../../lib/emulator/pipeline/query';
 import { pythonJson, replies } from '../../lib/emulator/pipeline/responses';
 import { matchRoute } from '../../lib/emulator/pipeline/router';
@@ -161,6 +162,52 @@ describe('UuidLists', () => {
   });
 });
 
+describe('RingBlocks', () => {
+  it('hands out blocks that never overlap while in use, keeps what is written, and holds no more than each size needed at its peak', () => {
+    const step = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('take' as const), length: fc.oneof(fc.integer({ min: 1, max: 1_100 }), fc.integer({ min: 16_000, max: 40_000 })) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('give' as const), pick: fc.nat() }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 200, size: 'max' }), (steps) => {
+        const blocks = new RingBlocks();
+        const live: { at: number; length: number; mark: number }[] = [];
+        const inUse = new Map<number, number>();
+        const peak = new Map<number, number>();
+        let mark = 0;
+        // Each block's first, middle and last entries carry its mark: an overlap overwrites one.
+        const probes = (b: { at: number; length: number }) => [b.at, b.at + (b.length >> 1), b.at + b.length - 1];
+        for (const s of steps) {
+          if (s.op === 'take') {
+            const block = { at: blocks.take(s.length), length: s.length, mark: ++mark };
+            const size = RingBlocks.sizeFor(s.length);
+            expect(size).toBeGreaterThanOrEqual(Math.max(8, s.length));
+            expect(size).toBeLessThan(Math.max(16, 2 * s.length));
+            for (const i of probes(block)) blocks.set(i, block.mark);
+            live.push(block);
+            inUse.set(size, (inUse.get(size) ?? 0) + 1);
+            peak.set(size, Math.max(peak.get(size) ?? 0, inUse.get(size)!));
+          } else if (live.length > 0) {
+            const [block] = live.splice(s.pick % live.length, 1);
+            blocks.give(block.at, block.length);
+            const size = RingBlocks.sizeFor(block.length);
+            inUse.set(size, inUse.get(size)! - 1);
+          }
+          expect(live.filter((b) => probes(b).some((i) => blocks.get(i) !== b.mark))).toEqual([]);
+          if (live.length === 0) {
+            expect(blocks.entriesHeld).toBe(0);
+            peak.clear();
+          }
+          let bound = 0;
+          for (const [size, most] of peak) bound += Math.ceil((most * size) / 16_384) * 16_384;
+          expect(blocks.entriesHeld).toBeLessThanOrEqual(bound);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
 describe('ChannelLog in one MessageSlots', () => {
   const announcement = fc.record({
     action: fc.constantFrom<Announcement['action']>('join', 'leave', 'timeout', 'state-change'),
@@ -199,10 +246,11 @@ describe('ChannelLog in one MessageSlots', () => {
       { weight: 1, arbitrary: fc.record({ op: fc.constant('drop' as const), channel: fc.integer({ min: 0, max: 3 }) }) },
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(step, { maxLength: 600 }), (capacity, steps) => {
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.array(step, { maxLength: 300, size: 'max' }), (capacity, steps) => {
         const slots = new MessageSlots();
+        const blocks = new RingBlocks();
         const name = (c: number) => `ch-${c}`;
-        const logs = Array.from({ length: 4 }, (_, c) => new ChannelLog(slots, name(c), capacity));
+        const logs = Array.from({ length: 4 }, (_, c) => new ChannelLog(slots, blocks, name(c), capacity));
         const naive: FeedMessage[][] = [[], [], [], []];
         let token = 19_000_000_000_000_000n;
         for (const s of steps) {
@@ -217,27 +265,32 @@ describe('ChannelLog in one MessageSlots', () => {
             expect(wire(logs[s.channel].since(after, s.limit))).toEqual(wire(naive[s.channel].filter((m) => m.timetoken > after).slice(0, s.limit)));
           } else {
             logs[s.channel].release();
-            logs[s.channel] = new ChannelLog(slots, name(s.channel), capacity);
+            logs[s.channel] = new ChannelLog(slots, blocks, name(s.channel), capacity);
             naive[s.channel] = [];
           }
           expect(slots.size).toBe(naive.reduce((sum, list) => sum + list.length, 0));
         }
         for (let c = 0; c < 4; c++) expect(wire(logs[c].since(0n, 1_000))).toEqual(wire(naive[c]));
+        // Dropping every log gives every slot and every ring's block back.
+        for (const log of logs) log.release();
+        expect(slots.size).toBe(0);
+        expect(blocks.entriesHeld).toBe(0);
       }),
-      { numRuns: 80 },
+      { numRuns: 40 },
     );
   });
 
   it("lets an interval message's uuid lists go when its ring drops it, and ignores a second release", () => {
     const slots = new MessageSlots();
-    const log = new ChannelLog(slots, 'busy', 5);
+    const blocks = new RingBlocks();
+    const log = new ChannelLog(slots, blocks, 'busy', 5);
     const timeout = (i: number) => Array.from({ length: 500 }, (_, k) => `u${i}-${k}`);
     for (let i = 0; i < 2_000; i++) log.push(slots.storeInterval(19_000_000_000_000_000n + BigInt(i), { timestamp: 1_900_000_000, occupancy: 30, deltas: { join: [], leave: [], timeout: timeout(i) } }));
     // Five messages of 505 entries live: at most the chunk being written and 8× those.
     expect(slots.listEntriesHeld).toBeLessThanOrEqual(16_384 + 8 * 5 * 505);
     expect(log.since(0n, 10).map((m) => (m.payload.timeout as string[])[0])).toEqual(['u1995-0', 'u1996-0', 'u1997-0', 'u1998-0', 'u1999-0']);
 
-    const other = new ChannelLog(slots, 'other', 5);
+    const other = new ChannelLog(slots, blocks, 'other', 5);
     const slot = slots.storeInterval(20_000_000_000_000_000n, { timestamp: 1_900_000_000, occupancy: 30, deltas: { join: ['a'], leave: [], timeout: [] } });
     other.push(slot);
     slots.release(slot);
@@ -248,7 +301,8 @@ describe('ChannelLog in one MessageSlots', () => {
 
   it('reuses freed slots and spans chunks (16,384 slots each) without mixing messages up', () => {
     const slots = new MessageSlots();
-    const logs = [new ChannelLog(slots, 'a', 20_000), new ChannelLog(slots, 'b', 10)];
+    const blocks = new RingBlocks();
+    const logs = [new ChannelLog(slots, blocks, 'a', 20_000), new ChannelLog(slots, blocks, 'b', 10)];
     const join = (i: number): Announcement => ({ action: 'join', uuid: `u${i}`, timestamp: 1_900_000_000, precise: 1_900_000_000_000 + i, occupancy: i, data: i % 7 ? undefined : { i } });
     for (let i = 0; i < 40_000; i++) logs[i % 2].push(slots.announce(19_000_000_000_000_000n + BigInt(i), join(i)));
     expect(slots.size).toBe(20_000 + 10);

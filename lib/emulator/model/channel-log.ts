@@ -1,4 +1,5 @@
 import { Chunked, chunkOf } from './chunked';
+import type { RingBlocks } from './ring-blocks';
 import { UuidLists } from './uuid-lists';
 
 /**
@@ -223,19 +224,23 @@ export class MessageSlots {
 
 /**
  * The last `capacity` messages of one channel, oldest first, in timetoken order (they are appended
- * in the order they are issued): a ring of slot numbers in the feed's {@link MessageSlots}. The
- * ring starts small and doubles up to `capacity`; appending to a full ring releases the oldest.
+ * in the order they are issued): a ring of slot numbers in the feed's {@link MessageSlots}, kept in
+ * a block of the feed's {@link RingBlocks}. The ring starts at 8 and doubles up to `capacity`;
+ * appending to a full ring releases the oldest.
  *
  * @example
  * ```ts
- * const log = new ChannelLog(slots, 'lobby', 2);
+ * const log = new ChannelLog(slots, blocks, 'lobby', 2);
  * log.push(s1); log.push(s2); log.push(s3); // s1 is released
  * log.since(t1, 100);                        // [message of s2, message of s3] (t1: s1's timetoken)
+ * log.release();                             // every message released, the block given back
  * ```
  */
 export class ChannelLog {
-  private ring: Int32Array;
-  /** Index in `ring` of the oldest message. */
+  /** Where the ring's block starts in `blocks`, and the ring's length (0: no block yet). */
+  private at = 0;
+  private length = 0;
+  /** Index in the ring of the oldest message. */
   private head = 0;
   private count = 0;
   /** When the last message was added (clock ms), for retention. */
@@ -243,22 +248,21 @@ export class ChannelLog {
 
   constructor(
     private readonly slots: MessageSlots,
+    private readonly blocks: RingBlocks,
     private readonly channel: string,
     /** At least 1 (the emulator's settings see to it). */
     private readonly capacity: number,
-  ) {
-    this.ring = new Int32Array(Math.min(8, capacity));
-  }
+  ) {}
 
   push(slot: number): void {
     if (this.count === this.capacity) {
-      this.slots.release(this.ring[this.head]);
-      this.ring[this.head] = slot;
-      this.head = (this.head + 1) % this.ring.length; // a full ring is `capacity` long
+      this.slots.release(this.slotAt(0));
+      this.blocks.set(this.at + this.head, slot);
+      this.head = (this.head + 1) % this.length; // a full ring is `capacity` long
       return;
     }
-    if (this.count === this.ring.length) this.unwrap(Math.min(this.capacity, this.ring.length * 2));
-    this.ring[(this.head + this.count) % this.ring.length] = slot;
+    if (this.count === this.length) this.grow(Math.min(this.capacity, Math.max(8, this.length * 2)));
+    this.blocks.set(this.at + ((this.head + this.count) % this.length), slot);
     this.count++;
   }
 
@@ -268,30 +272,35 @@ export class ChannelLog {
     let hi = this.count;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.slots.timetoken(this.at(mid)) > after) hi = mid;
+      if (this.slots.timetoken(this.slotAt(mid)) > after) hi = mid;
       else lo = mid + 1;
     }
     const found: FeedMessage[] = [];
-    for (let i = lo; i < this.count && found.length < limit; i++) found.push(this.slots.message(this.at(i), this.channel));
+    for (let i = lo; i < this.count && found.length < limit; i++) found.push(this.slots.message(this.slotAt(i), this.channel));
     return found;
   }
 
-  /** Releases every message (the log is being dropped). */
+  /** Releases every message and gives the block back (the log is being dropped). */
   release(): void {
-    for (let i = 0; i < this.count; i++) this.slots.release(this.at(i));
+    for (let i = 0; i < this.count; i++) this.slots.release(this.slotAt(i));
+    if (this.length > 0) this.blocks.give(this.at, this.length);
+    this.length = 0;
     this.count = 0;
     this.head = 0;
   }
 
-  private at(index: number): number {
-    return this.ring[(this.head + index) % this.ring.length];
+  /** The slot of the `index`th oldest message. */
+  private slotAt(index: number): number {
+    return this.blocks.get(this.at + ((this.head + index) % this.length));
   }
 
-  /** A ring of `length`, oldest first. */
-  private unwrap(length: number): void {
-    const ring = new Int32Array(length);
-    for (let i = 0; i < this.count; i++) ring[i] = this.at(i);
-    this.ring = ring;
+  /** Moves the ring, oldest first, to a block of `length`. */
+  private grow(length: number): void {
+    const at = this.blocks.take(length);
+    for (let i = 0; i < this.count; i++) this.blocks.set(at + i, this.slotAt(i));
+    if (this.length > 0) this.blocks.give(this.at, this.length);
+    this.at = at;
+    this.length = length;
     this.head = 0;
   }
 }

@@ -3,6 +3,7 @@ import type { EmulatorClock, EmulatorPresenceEvent } from '../types';
 import type { ChannelGroups } from './channel-groups';
 import { ChannelLog, type FeedMessage, MessageSlots } from './channel-log';
 import { DeltaJournal, IntervalDeltas, intervalMessage } from './interval-deltas';
+import { RingBlocks } from './ring-blocks';
 import type { TimetokenSource } from './timetoken';
 
 /**
@@ -145,6 +146,8 @@ export class PresenceFeed {
   private passes = 0;
   /** Every channel's buffered messages (see {@link MessageSlots}). */
   private readonly slots = new MessageSlots();
+  /** Where the channels' rings of slots are kept (see {@link RingBlocks}). */
+  private readonly blocks = new RingBlocks();
 
   constructor(private readonly options: FeedOptions) {}
 
@@ -355,7 +358,7 @@ export class PresenceFeed {
   /** Adds the message stored in `slot` to its channel's buffer and wakes who watches the channel. */
   private append(subscribeKey: string, key: KeyFeed, channel: string, slot: number): void {
     let log = key.logs.get(channel);
-    if (!log) key.logs.set(channel, (log = new ChannelLog(this.slots, channel, this.options.eventBufferSize)));
+    if (!log) key.logs.set(channel, (log = new ChannelLog(this.slots, this.blocks, channel, this.options.eventBufferSize)));
     log.push(slot);
     log.lastAt = this.options.clock.now();
     key.channelWatchers.get(channel)?.forEach((watcher) => watcher.notify());
