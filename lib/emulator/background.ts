@@ -13,8 +13,14 @@ import type { EmulatorClock } from './types';
 
 /** How often (real ms) a background expiry slice is scheduled. */
 const SWEEP_INTERVAL_MS = 1000;
-/** How long one slice of background work may run before it yields to the event loop. */
-const SLICE_MS = 3;
+/**
+ * How long one slice of background work may run before it yields to the event loop. Short, because
+ * a scavenge or the host taking the CPU away can land in any slice and the stall is the sum: at a
+ * million occupants timing out at once, 1 ms slices served 2.5 times as many requests meanwhile as
+ * 3 ms ones and brought the longest stall from 17–21 to 10–13 ms, with the whole expiry taking
+ * as long (2.7–2.9 s against 2.4–3.2 s; BENCHMARKS.md, issue 16's sixth round).
+ */
+const SLICE_MS = 1;
 /**
  * The expiry a request does before it is answered, when no background slice is pending. Short:
  * a background slice may follow in the same turn of the event loop.
