@@ -1,6 +1,6 @@
 /**
  * The emulator's work outside requests: presence expiry, eviction of what has gone idle, and the
- * `interval` messages of busy channels. All three run in slices of a few milliseconds, one per
+ * `interval` messages of busy channels. All three run in slices of about a millisecond, one per
  * turn of the event loop, so that a mass timeout (say a million occupants at once), a pass over
  * 100,000 idle channels or the interval messages of 10,000 busy ones never stall the requests
  * meanwhile.

@@ -308,8 +308,8 @@ export interface Emulator {
    * Expires all presence whose timeout has passed, now, then drops what has gone idle: channel
    * message buffers past {@link EmulatorOptions.eventRetentionMs}, subscribe keys that hold nothing
    * (no one present, no parked state, no channel group). Expiry also runs before every request and
-   * on a background timer about once a second, eviction every few seconds, both in slices of a few
-   * milliseconds so that a mass timeout does not stall the server; call this after moving an
+   * on a background timer about once a second, eviction every few seconds, both in slices of about a
+   * millisecond so that a mass timeout does not stall the server; call this after moving an
    * injected clock forward to get every timeout at once.
    */
   sweep(): void;
