@@ -19,6 +19,10 @@ interface Slice {
   readonly kind: 'expiry' | 'interval';
   /** Which turn of the event loop it ran in (see `turnCounter`). */
   readonly turn: number;
+  /** Expiry: the time budget the sweep was given (ms). */
+  readonly budgetMs?: number;
+  /** Interval: how many steps of the pass ran in it. */
+  steps?: number;
 }
 
 /**
@@ -45,9 +49,9 @@ function world(options: { sweepsUntilDrained: number; intervalSteps: number }) {
   let overlaps = 0;
   let inRequest = false;
   const keyspaces = {
-    sweep: () => {
+    sweep: (_budget?: number, timeBudgetMs = Infinity) => {
       // A request's own sweep is not a background slice.
-      if (!inRequest) slices.push({ kind: 'expiry', turn: turns.now() });
+      if (!inRequest) slices.push({ kind: 'expiry', turn: turns.now(), budgetMs: timeBudgetMs });
       busy(1);
       return ++sweeps >= options.sweepsUntilDrained;
     },
@@ -62,7 +66,8 @@ function world(options: { sweepsUntilDrained: number; intervalSteps: number }) {
         busy(1);
         // One record per slice: the first step, or the first after a turn boundary.
         const last = slices.at(-1);
-        if (!(last?.kind === 'interval' && last.turn === turns.now())) slices.push({ kind: 'interval', turn: turns.now() });
+        if (last?.kind === 'interval' && last.turn === turns.now()) last.steps!++;
+        else slices.push({ kind: 'interval', turn: turns.now(), steps: 1 });
         yield;
       }
       running = false;
@@ -113,6 +118,10 @@ it('runs one slice per turn of the event loop, expiry and an interval pass takin
   const perTurn = new Map<number, number>();
   for (const s of slices) perTurn.set(s.turn, (perTurn.get(s.turn) ?? 0) + 1);
   expect([...perTurn.values()].filter((n) => n > 1)).toEqual([]);
+  // Each slice is time-boxed: expiry is given a budget of a few ms at most, and a pass stops at
+  // its deadline (a step takes 1 ms here, so a slice of about a millisecond runs one or two).
+  expect(slices.filter((s) => s.kind === 'expiry' && !(s.budgetMs! > 0 && s.budgetMs! <= 3))).toEqual([]);
+  expect(slices.filter((s) => s.kind === 'interval' && s.steps! > 3)).toEqual([]);
   // While both were queued they alternated: between the first and the last expiry slice, no two
   // expiry slices in a row.
   const kinds = slices.map((s) => s.kind);

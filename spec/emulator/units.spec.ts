@@ -165,7 +165,7 @@ describe('UuidLists', () => {
 describe('RingBlocks', () => {
   it('hands out blocks that never overlap while in use, keeps what is written, and holds no more than each size needed at its peak', () => {
     const step = fc.oneof(
-      { weight: 3, arbitrary: fc.record({ op: fc.constant('take' as const), length: fc.oneof(fc.integer({ min: 1, max: 1_100 }), fc.integer({ min: 16_000, max: 40_000 })) }) },
+      { weight: 3, arbitrary: fc.record({ op: fc.constant('take' as const), length: fc.oneof(fc.integer({ min: 1, max: 1_100 }), fc.integer({ min: 1_025, max: 8_192 }), fc.integer({ min: 16_000, max: 40_000 })) }) },
       { weight: 2, arbitrary: fc.record({ op: fc.constant('give' as const), pick: fc.nat() }) },
     );
     fc.assert(
@@ -183,6 +183,13 @@ describe('RingBlocks', () => {
             const size = RingBlocks.sizeFor(s.length);
             expect(size).toBeGreaterThanOrEqual(Math.max(8, s.length));
             expect(size).toBeLessThan(Math.max(16, 2 * s.length));
+            // The whole block, not only what was asked for: within what is held, clear of every
+            // live block, and inside one chunk unless it needs several (then from a chunk's start).
+            const end = block.at + size;
+            expect(end).toBeLessThanOrEqual(blocks.entriesHeld);
+            expect(live.filter((b) => block.at < b.at + RingBlocks.sizeFor(b.length) && b.at < end)).toEqual([]);
+            if (size < 16_384) expect(Math.floor(block.at / 16_384)).toBe(Math.floor((end - 1) / 16_384));
+            else expect(block.at % 16_384).toBe(0);
             for (const i of probes(block)) blocks.set(i, block.mark);
             live.push(block);
             inUse.set(size, (inUse.get(size) ?? 0) + 1);
@@ -304,15 +311,18 @@ describe('ChannelLog in one MessageSlots', () => {
     const blocks = new RingBlocks();
     const logs = [new ChannelLog(slots, blocks, 'a', 20_000), new ChannelLog(slots, blocks, 'b', 10)];
     const join = (i: number): Announcement => ({ action: 'join', uuid: `u${i}`, timestamp: 1_900_000_000, precise: 1_900_000_000_000 + i, occupancy: i, data: i % 7 ? undefined : { i } });
-    for (let i = 0; i < 40_000; i++) logs[i % 2].push(slots.announce(19_000_000_000_000_000n + BigInt(i), join(i)));
+    // 45,000 messages for 'a': its ring (a block of two chunks) fills, and its head wraps past the
+    // ring's end (20,000, not the block's 32,768).
+    for (let i = 0; i < 90_000; i++) logs[i % 2].push(slots.announce(19_000_000_000_000_000n + BigInt(i), join(i)));
     expect(slots.size).toBe(20_000 + 10);
     const a = logs[0].since(0n, 30_000);
-    expect(a.map((m) => m.payload.uuid)).toEqual(Array.from({ length: 20_000 }, (_, k) => `u${2 * k}`));
-    expect(a[7].payload).toEqual({ action: 'join', uuid: 'u14', timestamp: 1_900_000_000, precise_timestamp: 1_900_000_000_014, data: { i: 14 }, occupancy: 14 });
-    expect(a[19_999]).toEqual({ timetoken: 19_000_000_000_000_000n + 39_998n, channel: 'a', payload: expect.objectContaining({ uuid: 'u39998', occupancy: 39_998 }) });
-    expect(logs[1].since(0n, 100).map((m) => m.payload.uuid)).toEqual(Array.from({ length: 10 }, (_, k) => `u${2 * (19_990 + k) + 1}`));
+    expect(a.map((m) => m.payload.uuid)).toEqual(Array.from({ length: 20_000 }, (_, k) => `u${2 * (25_000 + k)}`));
+    expect(a[4].payload).toEqual({ action: 'join', uuid: 'u50008', timestamp: 1_900_000_000, precise_timestamp: 1_900_000_050_008, data: { i: 50_008 }, occupancy: 50_008 });
+    expect(a[19_999]).toEqual({ timetoken: 19_000_000_000_000_000n + 89_998n, channel: 'a', payload: expect.objectContaining({ uuid: 'u89998', occupancy: 89_998 }) });
+    expect(logs[1].since(0n, 100).map((m) => m.payload.uuid)).toEqual(Array.from({ length: 10 }, (_, k) => `u${2 * (44_990 + k) + 1}`));
     for (const log of logs) log.release();
     expect(slots.size).toBe(0);
+    expect(blocks.entriesHeld).toBe(0);
   });
 });
 
