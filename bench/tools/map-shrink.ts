@@ -1,8 +1,9 @@
 /**
  * Measuring aid: the pauses of a `Map` shrinking. Fills a Map with `size` string keys, deletes them
  * one by one and prints every single `delete` that took over 1 ms, with the entries left: V8
- * rehashes into a smaller table as the Map empties, in one go. The emulator's large maps (the
- * store's channels, the feed's per-channel state) empty this way at the end of a mass expiry.
+ * rehashes into a smaller table as the Map empties, in one go. It showed why the emulator keeps
+ * no single map of a million entries (its uuid index is split over 256 maps): at 1 M one delete
+ * takes up to 60 ms, at 10,000 entries none over 1 ms (BENCHMARKS.md, issue 16's sixth round).
  *
  *   npx tsx bench/tools/map-shrink.ts 1000000
  */

@@ -13,6 +13,13 @@ import { ok, randomKey, waitFor } from '../helpers/emulator';
 
 type Timed<T> = T & { readonly at: number };
 
+/** What the offline test's init script counts in a page (see there). */
+interface PageNetwork {
+  offline: boolean;
+  calls: number;
+  whileOffline: number;
+}
+
 interface World {
   readonly chromium: Browser;
   readonly emulator: Emulator;
@@ -177,8 +184,8 @@ browserSuite('shareAcrossTabs in Chromium', () => {
     // after. These listeners are added before the page's own, so `offline` is set before
     // rx-presence hears of the switch and cleared before it heartbeats on `online`.
     await context.addInitScript(() => {
-      const page = globalThis as unknown as { fetch: (...args: unknown[]) => Promise<unknown>; addEventListener(type: string, listener: () => void): void; network?: unknown };
-      const network = { offline: false, calls: 0, whileOffline: 0 };
+      const page = globalThis as unknown as { fetch: (...args: unknown[]) => Promise<unknown>; addEventListener(type: string, listener: () => void): void; network?: PageNetwork };
+      const network: PageNetwork = { offline: false, calls: 0, whileOffline: 0 };
       page.network = network;
       page.addEventListener('offline', () => (network.offline = true));
       page.addEventListener('online', () => (network.offline = false));
@@ -189,7 +196,7 @@ browserSuite('shareAcrossTabs in Chromium', () => {
         return platformFetch(...args);
       };
     });
-    const network = (page: Page) => page.evaluate(() => (globalThis as unknown as { network: { offline: boolean; calls: number; whileOffline: number } }).network);
+    const network = (page: Page) => page.evaluate(() => (globalThis as unknown as { network: PageNetwork }).network);
     const pages = [await open({ channels: ['lobby'], interval: 1 }), await open({ channels: ['lobby'], interval: 1 })];
     await waitFor(() => beats().length >= 2, 5_000, 'heartbeats');
 

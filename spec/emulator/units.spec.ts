@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import type { EmulatorPresenceEvent } from '../../lib/emulator';
 import { ChannelGroups } from '../../lib/emulator/model/channel-groups';
+import { CHUNK_ENTRIES } from '../../lib/emulator/model/chunked';
 import { type Announcement, ChannelLog, type FeedMessage, type IntervalMessage, MessageSlots } from '../../lib/emulator/model/channel-log';
 import { DeadlineHeap } from '../../lib/emulator/model/expiry-queue';
 import { DeltaJournal, INTERVAL_DELTAS_MAX_BYTES, IntervalDeltas, intervalMessage } from '../../lib/emulator/model/interval-deltas';
@@ -188,8 +189,8 @@ describe('RingBlocks', () => {
             const end = block.at + size;
             expect(end).toBeLessThanOrEqual(blocks.entriesHeld);
             expect(live.filter((b) => block.at < b.at + RingBlocks.sizeFor(b.length) && b.at < end)).toEqual([]);
-            if (size < 16_384) expect(Math.floor(block.at / 16_384)).toBe(Math.floor((end - 1) / 16_384));
-            else expect(block.at % 16_384).toBe(0);
+            if (size < CHUNK_ENTRIES) expect(Math.floor(block.at / CHUNK_ENTRIES)).toBe(Math.floor((end - 1) / CHUNK_ENTRIES));
+            else expect(block.at % CHUNK_ENTRIES).toBe(0);
             for (const i of probes(block)) blocks.set(i, block.mark);
             live.push(block);
             inUse.set(size, (inUse.get(size) ?? 0) + 1);
@@ -206,7 +207,7 @@ describe('RingBlocks', () => {
             peak.clear();
           }
           let bound = 0;
-          for (const [size, most] of peak) bound += Math.ceil((most * size) / 16_384) * 16_384;
+          for (const [size, most] of peak) bound += Math.ceil((most * size) / CHUNK_ENTRIES) * CHUNK_ENTRIES;
           expect(blocks.entriesHeld).toBeLessThanOrEqual(bound);
         }
       }),
