@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { concatMap, defer, EMPTY, expand, map, of, reduce, type Observable } from 'rxjs';
+import { concatMap, EMPTY, expand, map, Observable, of, reduce } from 'rxjs';
 import { HereNowMultiBody, HereNowSingleBody, type OccupantEntry } from '../codecs/bodies';
 import { validationError, type PresenceOperation } from '../errors';
 import type { KeysetChoice } from '../keyset';
@@ -198,13 +198,11 @@ function hereNowPage(context: OperationContext, prepared: PreparedHereNow, offse
   const request = presenceRequest(OPERATION, keys, path, query, tuning);
   // Pick the shape from the request as the service does, so a bad body gets one clear report.
   const codec: t.Decoder<unknown, HereNowBody> = single ? HereNowSingleBody : HereNowMultiBody;
-  // Each page is its own subscription-time request: `prepareHereNow` already validated.
-  return defer(() =>
-    sendRequest(context, request, codec, (body) => ({
-      offset,
-      result: toHereNowResult(body, single ? target.channels[0] : undefined),
-    })),
-  );
+  // Cold already: each subscription is a fresh request (`prepareHereNow` validated once).
+  return sendRequest(context, request, codec, (body) => ({
+    offset,
+    result: toHereNowResult(body, single ? target.channels[0] : undefined),
+  }));
 }
 
 /**
@@ -230,7 +228,8 @@ export function hereNow(context: OperationContext, options: HereNowOptions = {})
 
 /** {@link hereNow} with the streams' knobs: they ask for one attempt per page and retry themselves. */
 export function hereNowWith(context: OperationContext, options: HereNowOptions, tuning: RequestTuning): Observable<HereNowResult> {
-  return defer(() => {
+  // As `defer`, without its extra subscriber per call (see `callOperation`).
+  return new Observable<HereNowResult>((subscriber) => {
     const prepared = prepareHereNow(context, options, tuning);
     const { limit } = prepared;
     const morePages = prepared.fetchAllPages && prepared.stateInfo !== StateInfo.none;
@@ -265,6 +264,6 @@ export function hereNowWith(context: OperationContext, options: HereNowOptions, 
           map(() => merger.result()),
         );
       }),
-    );
+    ).subscribe(subscriber);
   });
 }

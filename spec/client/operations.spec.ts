@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, of, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, of, throwError, toArray } from 'rxjs';
 import { startEmulator, type Emulator, type EmulatorRequestRecord } from '../../lib/emulator';
 import { isPresenceError, type PresenceError } from '../../lib/errors';
 import { Keyset, KeysetStore, UserId } from '../../lib/keyset';
@@ -308,5 +308,47 @@ describe('requests as a transport sees them', () => {
       ['keys', 'operation', 'path', 'query'],
       ['attempts', 'init', 'keys', 'operation', 'path', 'query', 'timeoutMs'],
     ]);
+  });
+
+  it("a custom transport's own failure reaches the caller as a PresenceError, without the credentials it quotes", async () => {
+    const authKey = 'auth-9f1c';
+    const keysets = new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me', authKey }));
+    let sent = 0;
+    const context = {
+      keysets,
+      transport: (request: PresenceRequest) => {
+        sent += 1;
+        return throwError(() => new TypeError(`socket closed while sending ${request.path}?auth=${request.keys.authKey ?? ''}`));
+      },
+    };
+    for (const call of [hereNow(context, { channels: ['lobby'] }), announceHeartbeat(context, { channels: ['lobby'] })]) {
+      const error = await firstValueFrom(call).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPresenceError(error)).toBe(true);
+      expect((error as PresenceError).message).toContain('TypeError: socket closed while sending /v2/presence/sub-key/demo/channel/lobby');
+      expect(JSON.stringify({ message: (error as PresenceError).message, details: (error as PresenceError).details })).not.toContain(authKey);
+    }
+    expect(sent).toBe(2);
+  });
+
+  it('a validation error is a notification at subscribe time, and nothing is sent', async () => {
+    let sent = 0;
+    const context = {
+      keysets: new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me' })),
+      transport: () => {
+        sent += 1;
+        return of({ status: 200, message: 'OK', service: 'Presence', occupancy: 0, uuids: [] });
+      },
+    };
+    const later = hereNow(context, { channels: ['lobby'] });
+    const invalid = hereNow(context, { channels: ['bad,name'] });
+    expect(sent).toBe(0);
+    await expect(firstValueFrom(invalid)).rejects.toMatchObject({ category: 'validation' });
+    expect(sent).toBe(0);
+    await firstValueFrom(later);
+    await firstValueFrom(later);
+    expect(sent).toBe(2);
   });
 });
