@@ -16,6 +16,7 @@ import type * as EmulatorServerModule from '../lib/emulator/server';
 import type * as DiffModule from '../lib/streams/diff-occupancy';
 import type * as CodecsModule from '../lib/codecs/bodies';
 import type * as DefaultFetchModule from '../lib/transport/default-fetch';
+import type * as OperationContextModule from '../lib/operations/context';
 
 const root = join(__dirname, '..');
 const dist = join(root, 'dist', 'cjs');
@@ -54,5 +55,7 @@ export const emulatorServer = (): typeof EmulatorServerModule => load<typeof Emu
 export const codecsModule = (): typeof CodecsModule => load<typeof CodecsModule>('codecs/bodies.js');
 /** The transport's default abort controller (internal), for the same peer. */
 export const defaultFetchModule = (): typeof DefaultFetchModule => load<typeof DefaultFetchModule>('transport/default-fetch.js');
+/** The one-shot operations' plumbing (internal), for the client's cost layer by layer (tools/client-cost.ts). */
+export const operationContextModule = (): typeof OperationContextModule => load<typeof OperationContextModule>('operations/context.js');
 /** The diff (internal module, public function). */
 export const diffModule = (): typeof DiffModule => load<typeof DiffModule>('streams/diff-occupancy.js');

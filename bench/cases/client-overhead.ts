@@ -64,7 +64,7 @@ async function urlOf(origin: string, call: (presence: Presence) => Promise<unkno
  * Bare fetch plus the contract's essentials (see the file's comment): cancellable, timed out,
  * validated. The codec is the operation's own, so a body ours accepts is decoded the same way.
  */
-const contractFetch =
+export const contractFetch =
   (url: string, codec: { decode(value: unknown): { _tag: 'Left' | 'Right' } }): Call =>
   async () => {
     const controller = defaultAbortController();

@@ -11,6 +11,15 @@
  *
  *   npm run build && npx tsx bench/tools/client-cost.ts   (the client is loaded from dist/)
  *   npx tsx bench/tools/client-cost.ts --interleaved      (only the HTTP variants, taking turns)
+ *   npx tsx bench/tools/client-cost.ts --ladder           (the client built up layer by layer over HTTP)
+ *
+ * `--ladder` answers "where do our ~50 µs over a bare fetch go" in one run: each rung adds one
+ * layer of the real client to the one before, all rungs taking turns, and each is reported as its
+ * ratio to the bare fetch in the same turn (the median over turns), so that the machine's drift
+ * cancels out. Rungs: bare; the contract written by hand (`contractFetch` of the bench's case 2:
+ * abort signal, timer, io-ts decode); our transport with one attempt; with retries (the default);
+ * plus `sendRequest` (decode and mapping); `hereNow(context)` (validation, request building,
+ * paging check, result maps); `presence.hereNow` (the whole client).
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -18,11 +27,12 @@ import crossFetch from 'cross-fetch';
 import { firstValueFrom, of } from 'rxjs';
 import type { Presence } from '../../lib/presence';
 import type { FetchLike } from '../../lib/transport/fetch-transport';
+import { contractFetch } from '../cases/client-overhead';
 import { forkWorker, median, nextMessage, stopWorker } from '../harness';
-import { pkg } from '../package';
+import { operationContextModule, pkg } from '../package';
 
 // The package as users load it (dist/cjs), see ../package.ts.
-const { codecs, Keyset, Presence: PresenceClass, UserId } = pkg();
+const { codecs, createFetchTransport, hereNow, Keyset, Presence: PresenceClass, UserId } = pkg();
 const { HereNowSingleBody } = codecs;
 
 const keyset = () => new Keyset({ subscribeKey: 'sub-c-bench', publishKey: 'pub-c-bench', userId: new UserId('bench-client') });
@@ -107,6 +117,29 @@ async function main(): Promise<void> {
       const cpuUs = (user + system) / (8 * 2_000);
       line(`${label} (client CPU ${cpuUs.toFixed(0)} µs/call; ${connections - before} new connections for ${8 * 2_000} calls)`, us);
     };
+    if (process.argv.includes('--ladder')) {
+      const { sendRequest } = operationContextModule();
+      const transport = createFetchTransport({ origin: url });
+      // The request the client builds for `hereNow({ channels: ['lobby'] })`: the same URL as `plain`.
+      const request = {
+        operation: 'hereNow' as const,
+        path: '/v2/presence/sub-key/sub-c-bench/channel/lobby',
+        query: { limit: '1000' },
+        keys: real.keysets.defaultKeyset.toRequestKeys(),
+      };
+      // Made once: a spread per call would be a cost of the tool's, charged to the transport.
+      const oneAttempt = { ...request, attempts: 1 };
+      await interleaved({
+        'bare: cross-fetch + JSON.parse': plain,
+        'contract by hand: + abort signal, timer, io-ts decode': contractFetch(hereNowUrl, HereNowSingleBody),
+        'our transport, one attempt': () => firstValueFrom(transport(oneAttempt)),
+        'our transport, with retries (the default)': () => firstValueFrom(transport(request)),
+        '+ sendRequest: decode, mapping, errors cleaned': () => firstValueFrom(sendRequest(real.context, request, HereNowSingleBody, (body) => body)),
+        '+ hereNow(context): validation, request, paging check, result maps': () => firstValueFrom(hereNow(real.context, { channels: ['lobby'] })),
+        'our client: presence.hereNow': () => ops.hereNow(real),
+      });
+      return;
+    }
     if (process.argv.includes('--interleaved')) {
       await interleaved({
         'cross-fetch + JSON.parse': plain,
@@ -141,28 +174,34 @@ function beforeVariant(origin: string): Record<string, () => Promise<unknown>> {
 }
 
 /**
- * `--interleaved`: the HTTP variants taking turns in blocks of 100 calls, 10 repetitions of 1,000
- * calls each, so that load from elsewhere on the machine falls on all of them alike; prints the
- * median wall and CPU per call, and each variant's ratio to the first, repetition by repetition.
+ * `--interleaved` and `--ladder`: the HTTP variants taking turns in blocks of 100 calls, 10
+ * repetitions of 1,000 calls each, so that load from elsewhere on the machine falls on all of them
+ * alike; prints the median wall and CPU per call, each variant's ratio to the first repetition by
+ * repetition, and the median of its ratio to the first within each turn.
  */
 async function interleaved(variants: Record<string, () => Promise<unknown>>): Promise<void> {
   const names = Object.keys(variants);
   for (const name of names) for (let i = 0; i < 300; i++) await variants[name]();
   const wall: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const cpu: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  // Each variant's time in a turn over the first variant's in the same turn: drift cancels out.
+  const turnRatios: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let rep = 0; rep < 10; rep++) {
     const w: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
     const c: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
     for (let turn = 0; turn < 10; turn++) {
+      const inTurn: Record<string, number> = {};
       for (let k = 0; k < names.length; k++) {
         const name = names[(turn + k) % names.length];
         const cpuStart = process.cpuUsage();
         const started = performance.now();
         for (let i = 0; i < 100; i++) await variants[name]();
-        w[name] += performance.now() - started;
+        inTurn[name] = performance.now() - started;
+        w[name] += inTurn[name];
         const used = process.cpuUsage(cpuStart);
         c[name] += used.user + used.system;
       }
+      for (const name of names) turnRatios[name].push(inTurn[name] / inTurn[names[0]]);
     }
     for (const name of names) {
       wall[name].push(w[name]); // ms per 1,000 calls = µs per call
@@ -174,7 +213,8 @@ async function interleaved(variants: Record<string, () => Promise<unknown>>): Pr
     const ratios = wall[name].map((v, i) => v / wall[first][i]).sort((a, b) => a - b);
     process.stdout.write(
       `${median(wall[name]).toFixed(1).padStart(8)} µs  ${median(cpu[name]).toFixed(1).padStart(6)} µs CPU  ` +
-        `${(median(wall[name]) / median(wall[first])).toFixed(2)}× (repetitions ${ratios[0].toFixed(2)}×–${ratios[ratios.length - 1].toFixed(2)}×)  ${name}\n`,
+        `${(median(wall[name]) / median(wall[first])).toFixed(2)}× (repetitions ${ratios[0].toFixed(2)}×–${ratios[ratios.length - 1].toFixed(2)}×, ` +
+        `turn-paired ${median(turnRatios[name]).toFixed(3)}×)  ${name}\n`,
     );
   }
 }

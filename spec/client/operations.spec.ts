@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, of, throwError, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, of, throwError, toArray, type Observable } from 'rxjs';
 import { startEmulator, type Emulator, type EmulatorRequestRecord } from '../../lib/emulator';
 import { isPresenceError, type PresenceError } from '../../lib/errors';
 import { Keyset, KeysetStore, UserId } from '../../lib/keyset';
@@ -321,7 +321,8 @@ describe('requests as a transport sees them', () => {
         return throwError(() => new TypeError(`socket closed while sending ${request.path}?auth=${request.keys.authKey ?? ''}`));
       },
     };
-    for (const call of [hereNow(context, { channels: ['lobby'] }), announceHeartbeat(context, { channels: ['lobby'] })]) {
+    const calls: Observable<unknown>[] = [hereNow(context, { channels: ['lobby'] }), announceHeartbeat(context, { channels: ['lobby'] })];
+    for (const call of calls) {
       const error = await firstValueFrom(call).then(
         () => undefined,
         (e: unknown) => e,
