@@ -164,6 +164,9 @@ describe('UuidLists', () => {
 });
 
 describe('RingBlocks', () => {
+  /** Empty chunks a RingBlocks keeps before it releases them (`EMPTY_CHUNKS_KEPT`). */
+  const EMPTY_KEPT = 8;
+
   it('hands out blocks that never overlap while in use, keeps what is written, and holds no more than each size needed at its peak', () => {
     const step = fc.oneof(
       { weight: 3, arbitrary: fc.record({ op: fc.constant('take' as const), length: fc.oneof(fc.integer({ min: 1, max: 1_100 }), fc.integer({ min: 1_025, max: 8_192 }), fc.integer({ min: 16_000, max: 40_000 })) }) },
@@ -184,10 +187,9 @@ describe('RingBlocks', () => {
             const size = RingBlocks.sizeFor(s.length);
             expect(size).toBeGreaterThanOrEqual(Math.max(8, s.length));
             expect(size).toBeLessThan(Math.max(16, 2 * s.length));
-            // The whole block, not only what was asked for: within what is held, clear of every
-            // live block, and inside one chunk unless it needs several (then from a chunk's start).
+            // The whole block, not only what was asked for: clear of every live block, and inside
+            // one chunk unless it needs several (then from a chunk's start).
             const end = block.at + size;
-            expect(end).toBeLessThanOrEqual(blocks.entriesHeld);
             expect(live.filter((b) => block.at < b.at + RingBlocks.sizeFor(b.length) && b.at < end)).toEqual([]);
             if (size < CHUNK_ENTRIES) expect(Math.floor(block.at / CHUNK_ENTRIES)).toBe(Math.floor((end - 1) / CHUNK_ENTRIES));
             else expect(block.at % CHUNK_ENTRIES).toBe(0);
@@ -209,10 +211,50 @@ describe('RingBlocks', () => {
           let bound = 0;
           for (const [size, most] of peak) bound += Math.ceil((most * size) / CHUNK_ENTRIES) * CHUNK_ENTRIES;
           expect(blocks.entriesHeld).toBeLessThanOrEqual(bound);
+          // What is held follows what is in use: the chunks live blocks lie in, and a few empty ones.
+          const inLiveChunks = new Set(live.flatMap((b) => {
+            const first = Math.floor(b.at / CHUNK_ENTRIES);
+            return Array.from({ length: Math.max(1, RingBlocks.sizeFor(b.length) / CHUNK_ENTRIES) }, (_, k) => first + k);
+          }));
+          // ...and counts at least those chunks, so the bounds above hold for what really is held.
+          expect(blocks.entriesHeld).toBeGreaterThanOrEqual(inLiveChunks.size * CHUNK_ENTRIES);
+          expect(blocks.entriesHeld).toBeLessThanOrEqual((inLiveChunks.size + EMPTY_KEPT) * CHUNK_ENTRIES);
         }
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('gives chunks back after a mass event while other rings live on, and keeps reusing them', () => {
+    const blocks = new RingBlocks();
+    // 10,000 rings grown to 128 entries: 79 chunks of 128 blocks of 128.
+    const rings = Array.from({ length: 10_000 }, () => {
+      let at = blocks.take(8);
+      for (const length of [16, 32, 64, 128]) {
+        const grown = blocks.take(length);
+        blocks.give(at, length / 2);
+        at = grown;
+      }
+      return at;
+    });
+    expect(blocks.entriesHeld).toBeGreaterThanOrEqual(79 * CHUNK_ENTRIES);
+    // All but one channel goes away: one chunk in use, a few empty ones kept.
+    for (const at of rings.slice(1)) blocks.give(at, 128);
+    expect(blocks.entriesHeld).toBeLessThanOrEqual((1 + EMPTY_KEPT) * CHUNK_ENTRIES);
+    blocks.set(rings[0] + 127, 7);
+    // The next mass event takes the same chunk numbers again, not new ones.
+    const again = Array.from({ length: 10_000 }, () => blocks.take(128));
+    expect(Math.max(...again)).toBeLessThan(83 * CHUNK_ENTRIES);
+    expect(blocks.get(rings[0] + 127)).toBe(7);
+    for (const at of again) blocks.give(at, 128);
+    expect(blocks.entriesHeld).toBeLessThanOrEqual((1 + EMPTY_KEPT) * CHUNK_ENTRIES);
+    // A block of four chunks takes four spare ones in a row too.
+    const big = blocks.take(40_000);
+    expect(big % CHUNK_ENTRIES).toBe(0);
+    expect(big + 4 * CHUNK_ENTRIES).toBeLessThanOrEqual(83 * CHUNK_ENTRIES);
+    blocks.give(big, 40_000);
+    blocks.give(rings[0], 128);
+    expect(blocks.entriesHeld).toBe(0);
   });
 });
 

@@ -39,7 +39,8 @@ interface Chunk<V> {
  * ```
  */
 export class Chunked<V> {
-  private readonly chunks: Chunk<V>[] = [];
+  /** A chunk released on its own ({@link Chunked.release}) is a hole until an index in it is set again. */
+  private readonly chunks: (Chunk<V> | undefined)[] = [];
   /** Chunks dropped from the front (see {@link Chunked.dropBefore}): `chunks[0]` is chunk number `base`. */
   private base = 0;
 
@@ -61,7 +62,13 @@ export class Chunked<V> {
   set(index: number, value: V): void {
     const chunk = Math.floor(index / CHUNK_ENTRIES) - this.base;
     while (this.chunks.length <= chunk) this.chunks.push(this.make());
-    this.chunks[chunk][index % CHUNK_ENTRIES] = value;
+    (this.chunks[chunk] ??= this.make())[index % CHUNK_ENTRIES] = value;
+  }
+
+  /** Releases chunk number `chunk` alone: its indexes read empty, and setting one makes it anew. */
+  release(chunk: number): void {
+    const at = chunk - this.base;
+    if (at >= 0 && at < this.chunks.length) this.chunks[at] = undefined;
   }
 
   /** Releases the chunks that lie wholly below `index`; the indexes keep their meaning. */
@@ -75,7 +82,7 @@ export class Chunked<V> {
   /** Empties every index (releasing what they referenced), starting again at chunk 0, with at most `keep` chunks kept. */
   clear(keep = CHUNKS_KEPT): void {
     this.chunks.length = Math.min(this.chunks.length, keep);
-    for (const chunk of this.chunks) chunk.fill(this.empty);
+    for (let i = 0; i < this.chunks.length; i++) this.chunks[i]?.fill(this.empty);
     this.base = 0;
   }
 }
