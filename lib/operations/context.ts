@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { catchError, map, Observable, throwError } from 'rxjs';
 import type * as t from 'io-ts';
 import { decodeBody } from '../codecs/decode';
 import { asPresenceError, type PresenceError, type PresenceOperation } from '../errors';
@@ -112,31 +112,27 @@ export function callOnTargets<W, A, M = undefined>(
 
 /**
  * Sends a built request and decodes the answer: the part of {@link callOperation} after
- * validation. Decoding, mapping and cleaning errors happen in one observer of the transport
- * rather than in `decodeWith`, `map` and `catchError`: three subscribers fewer on every call, on
- * the client's hot path (BENCHMARKS.md, seventh round). The contract is theirs: a body the codec
- * rejects and a throw in `toResult` become `PresenceError`s, and no error carries credentials.
+ * validation. It calls the transport at once, so call it at subscribe time (as `callOperation`
+ * does); the Observable it returns is the transport's, decoded. Decoding and mapping are one `map`
+ * (they were `decodeWith` and a `map`, one more subscriber on every call, on the client's hot path:
+ * BENCHMARKS.md, seventh round). A body the codec rejects, a throw in `toResult` and a transport
+ * that fails, even by throwing instead of returning an Observable, all become `PresenceError`s,
+ * and no error carries credentials.
  */
 export function sendRequest<W, A>(context: OperationContext, request: PresenceRequest, codec: t.Decoder<unknown, W>, toResult: (wire: W) => A): Observable<A> {
   // Reading an answer must never fail with anything but a PresenceError, whatever it holds; and
   // what it holds (echoed back by a server or proxy) must not carry our credentials.
   const clean = (error: unknown): PresenceError =>
     redactError(asPresenceError(request.operation, error), secretForms([request.keys.authKey, request.keys.secretKey]));
-  return new Observable<A>((subscriber) =>
-    context.transport(request).subscribe({
-      next: (body) => {
-        let result: A;
-        try {
-          result = toResult(decodeBody(codec, body, request.operation, () => requestUrl(request)));
-        } catch (error) {
-          subscriber.error(clean(error));
-          return;
-        }
-        subscriber.next(result);
-      },
-      error: (error: unknown) => subscriber.error(clean(error)),
-      complete: () => subscriber.complete(),
-    }),
+  let answers: Observable<unknown>;
+  try {
+    answers = context.transport(request);
+  } catch (error) {
+    return throwError(() => clean(error));
+  }
+  return answers.pipe(
+    map((body) => toResult(decodeBody(codec, body, request.operation, () => requestUrl(request)))),
+    catchError((error: unknown) => throwError(() => clean(error))),
   );
 }
 

@@ -198,7 +198,8 @@ function hereNowPage(context: OperationContext, prepared: PreparedHereNow, offse
   const request = presenceRequest(OPERATION, keys, path, query, tuning);
   // Pick the shape from the request as the service does, so a bad body gets one clear report.
   const codec: t.Decoder<unknown, HereNowBody> = single ? HereNowSingleBody : HereNowMultiBody;
-  // Cold already: each subscription is a fresh request (`prepareHereNow` validated once).
+  // Called when the page is wanted (at subscribe time, or once the page before it is in), since
+  // sendRequest asks the transport at once; `prepareHereNow` validated once for every page.
   return sendRequest(context, request, codec, (body) => ({
     offset,
     result: toHereNowResult(body, single ? target.channels[0] : undefined),

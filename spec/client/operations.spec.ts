@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, of, throwError, toArray, type Observable } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, Observable, of, take, throwError, toArray } from 'rxjs';
 import { startEmulator, type Emulator, type EmulatorRequestRecord } from '../../lib/emulator';
 import { isPresenceError, type PresenceError } from '../../lib/errors';
 import { Keyset, KeysetStore, UserId } from '../../lib/keyset';
@@ -351,5 +351,48 @@ describe('requests as a transport sees them', () => {
     await firstValueFrom(later);
     await firstValueFrom(later);
     expect(sent).toBe(2);
+  });
+
+  it('a transport function that throws instead of returning an Observable gives a redacted PresenceError', async () => {
+    const authKey = 'auth-9f1c';
+    const keysets = new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me', authKey }));
+    const transport = (request: PresenceRequest): Observable<unknown> => {
+      throw new TypeError(`no socket for ${request.path}?auth=${request.keys.authKey ?? ''}`);
+    };
+    const calls: Observable<unknown>[] = [hereNow({ keysets, transport }, { channels: ['lobby'] }), announceHeartbeat({ keysets, transport }, { channels: ['lobby'] })];
+    for (const call of calls) {
+      const error = await firstValueFrom(call).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPresenceError(error)).toBe(true);
+      expect((error as PresenceError).message).toContain('TypeError: no socket for /v2/presence/sub-key/demo/channel/lobby');
+      expect((error as PresenceError).message).not.toContain(authKey);
+    }
+  });
+
+  it('a synchronous answer stops the transport as soon as the caller has what it wants, or the body is rejected', () => {
+    const keysets = new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me' }));
+    const ok = { status: 200, message: 'OK', service: 'Presence' };
+    let emitted = 0;
+    const endless = () => new Observable<unknown>((s) => {
+      while (!s.closed && emitted < 100) {
+        emitted += 1;
+        s.next(ok);
+      }
+    });
+    announceHeartbeat({ keysets, transport: endless }, { channels: ['lobby'] }).pipe(take(1)).subscribe();
+    expect(emitted).toBe(1);
+    emitted = 0;
+    const rejected = () => from((function* () {
+      while (emitted < 100) {
+        emitted += 1;
+        yield { bogus: true };
+      }
+    })());
+    let failed: unknown;
+    hereNow({ keysets, transport: rejected }, { channels: ['lobby'] }).subscribe({ error: (e: unknown) => (failed = e) });
+    expect(emitted).toBe(1);
+    expect(failed).toMatchObject({ category: 'malformed-response' });
   });
 });

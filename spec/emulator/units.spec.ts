@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import type { EmulatorPresenceEvent } from '../../lib/emulator';
 import { ChannelGroups } from '../../lib/emulator/model/channel-groups';
-import { CHUNK_ENTRIES } from '../../lib/emulator/model/chunked';
+import { CHUNK_ENTRIES, Chunked, chunkOf } from '../../lib/emulator/model/chunked';
 import { type Announcement, ChannelLog, type FeedMessage, type IntervalMessage, MessageSlots } from '../../lib/emulator/model/channel-log';
 import { DeadlineHeap } from '../../lib/emulator/model/expiry-queue';
 import { DeltaJournal, INTERVAL_DELTAS_MAX_BYTES, IntervalDeltas, intervalMessage } from '../../lib/emulator/model/interval-deltas';
@@ -255,6 +255,46 @@ describe('RingBlocks', () => {
     blocks.give(big, 40_000);
     blocks.give(rings[0], 128);
     expect(blocks.entriesHeld).toBe(0);
+  });
+
+  it('keeps a few empty chunks, so that a ring growing out of a chunk does not free and remake it', () => {
+    const blocks = new RingBlocks();
+    // Two chunks of blocks of 8 (2,048 each), then the second one emptied: it is kept.
+    const small = Array.from({ length: 2 * (CHUNK_ENTRIES / 8) }, () => blocks.take(8));
+    const held = blocks.entriesHeld;
+    for (const at of small.slice(CHUNK_ENTRIES / 8)) blocks.give(at, 8);
+    expect(blocks.entriesHeld).toBe(held);
+    // Seven more chunks (of other sizes) emptied: eight empty ones are kept; one more, and every empty one goes.
+    const sizes = [16, 32, 64, 128, 256, 512, 1_024, 2_048];
+    const others = sizes.map((size) => Array.from({ length: CHUNK_ENTRIES / size }, () => blocks.take(size)));
+    const heldAll = blocks.entriesHeld;
+    sizes.slice(0, 7).forEach((size, i) => others[i].forEach((at) => blocks.give(at, size)));
+    expect(blocks.entriesHeld).toBe(heldAll);
+    sizes.slice(7).forEach((size, i) => others[7 + i].forEach((at) => blocks.give(at, size)));
+    expect(blocks.entriesHeld).toBe(CHUNK_ENTRIES);
+    // The count starts again after a sweep: the next chunk emptied is kept.
+    const again = Array.from({ length: CHUNK_ENTRIES / 16 }, () => blocks.take(16));
+    for (const at of again) blocks.give(at, 16);
+    expect(blocks.entriesHeld).toBe(2 * CHUNK_ENTRIES);
+  });
+});
+
+describe('Chunked', () => {
+  it('releases one chunk: it reads empty, is made anew when set, and never-set chunks below stay unmade', () => {
+    let made = 0;
+    const column = new Chunked(() => {
+      made++;
+      return chunkOf.int32();
+    }, 0);
+    column.set(3 * CHUNK_ENTRIES + 5, 7);
+    expect(made).toBe(1);
+    expect(column.get(CHUNK_ENTRIES)).toBe(0);
+    column.set(5, 1);
+    column.release(0);
+    expect(column.get(5)).toBe(0);
+    expect(column.get(3 * CHUNK_ENTRIES + 5)).toBe(7);
+    column.set(6, 2);
+    expect([column.get(5), column.get(6), made]).toEqual([0, 2, 3]);
   });
 });
 

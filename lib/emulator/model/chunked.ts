@@ -61,7 +61,8 @@ export class Chunked<V> {
   /** Sets `index`, which must not be below what {@link Chunked.dropBefore} dropped. */
   set(index: number, value: V): void {
     const chunk = Math.floor(index / CHUNK_ENTRIES) - this.base;
-    while (this.chunks.length <= chunk) this.chunks.push(this.make());
+    // Chunks below it are made when first set: a released chunk stays a hole until then.
+    while (this.chunks.length < chunk) this.chunks.push(undefined);
     (this.chunks[chunk] ??= this.make())[index % CHUNK_ENTRIES] = value;
   }
 

@@ -60,6 +60,8 @@ export class RingBlocks {
   private readonly open: number[][] = [];
   /** Chunks cut and not released that have no block in use (a block's run of chunks counts them all). */
   private emptyChunks = 0;
+  /** First chunks that became empty since the last sweep (some may be in use again): what the next sweep looks at. */
+  private emptied: number[] = [];
   /** Blocks taken and not given back. */
   private taken = 0;
 
@@ -96,6 +98,7 @@ export class RingBlocks {
     if (--this.taken === 0) return this.clear();
     if (--this.liveIn[chunk] > 0) return;
     this.emptyChunks += spanOf(sizeClass);
+    this.emptied.push(chunk);
     if (this.emptyChunks > EMPTY_CHUNKS_KEPT) this.releaseEmpty();
   }
 
@@ -140,18 +143,25 @@ export class RingBlocks {
     return undefined;
   }
 
-  /** Releases every chunk with no block in use; their numbers are spare, for the next cuts. */
+  /**
+   * Releases every chunk with no block in use; their numbers are spare, for the next cuts. Looks
+   * only at the chunks emptied since the last sweep, and filters each size's open list once: a
+   * sweep costs what was emptied, not every chunk held.
+   */
   private releaseEmpty(): void {
-    for (let chunk = 0; chunk < this.chunksTaken; chunk++) {
+    const classes = new Set<number>();
+    for (const chunk of this.emptied) {
       if (this.freeIn[chunk] === undefined || this.liveIn[chunk] !== 0) continue;
       const sizeClass = this.classIn[chunk];
-      this.open[sizeClass] = this.open[sizeClass].filter((c) => c !== chunk);
+      classes.add(sizeClass);
       this.freeIn[chunk] = undefined;
       for (let k = chunk; k < chunk + spanOf(sizeClass); k++) {
         this.entries.release(k);
         this.spare.add(k);
       }
     }
+    for (const sizeClass of classes) this.open[sizeClass] = this.open[sizeClass].filter((chunk) => this.freeIn[chunk] !== undefined);
+    this.emptied = [];
     this.emptyChunks = 0;
   }
 
@@ -165,5 +175,6 @@ export class RingBlocks {
     this.liveIn.length = 0;
     this.open.length = 0;
     this.emptyChunks = 0;
+    this.emptied = [];
   }
 }
