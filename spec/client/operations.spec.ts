@@ -310,28 +310,36 @@ describe('requests as a transport sees them', () => {
     ]);
   });
 
-  it("a custom transport's own failure reaches the caller as a PresenceError, without the credentials it quotes", async () => {
+  describe("a custom transport's own failure reaches the caller as a PresenceError, without the credentials it quotes", () => {
     const authKey = 'auth-9f1c';
-    const keysets = new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me', authKey }));
-    let sent = 0;
-    const context = {
-      keysets,
-      transport: (request: PresenceRequest) => {
-        sent += 1;
-        return throwError(() => new TypeError(`socket closed while sending ${request.path}?auth=${request.keys.authKey ?? ''}`));
+    const failure = (request: PresenceRequest) => new TypeError(`socket closed while sending ${request.path}?auth=${request.keys.authKey ?? ''}`);
+    const transports: Record<string, (request: PresenceRequest) => Observable<unknown>> = {
+      'an Observable that errors': (request) => throwError(() => failure(request)),
+      'a throw instead of an Observable': (request) => {
+        throw failure(request);
       },
     };
-    const calls: Observable<unknown>[] = [hereNow(context, { channels: ['lobby'] }), announceHeartbeat(context, { channels: ['lobby'] })];
-    for (const call of calls) {
-      const error = await firstValueFrom(call).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(isPresenceError(error)).toBe(true);
-      expect((error as PresenceError).message).toContain('TypeError: socket closed while sending /v2/presence/sub-key/demo/channel/lobby');
-      expect(JSON.stringify({ message: (error as PresenceError).message, details: (error as PresenceError).details })).not.toContain(authKey);
-    }
-    expect(sent).toBe(2);
+    it.each(Object.entries(transports))('%s', async (_, transport) => {
+      let sent = 0;
+      const context = {
+        keysets: new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me', authKey })),
+        transport: (request: PresenceRequest) => {
+          sent += 1;
+          return transport(request);
+        },
+      };
+      const calls: Observable<unknown>[] = [hereNow(context, { channels: ['lobby'] }), announceHeartbeat(context, { channels: ['lobby'] })];
+      for (const call of calls) {
+        const error = await firstValueFrom(call).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(isPresenceError(error)).toBe(true);
+        expect((error as PresenceError).message).toContain('TypeError: socket closed while sending /v2/presence/sub-key/demo/channel/lobby');
+        expect(JSON.stringify({ message: (error as PresenceError).message, details: (error as PresenceError).details })).not.toContain(authKey);
+      }
+      expect(sent).toBe(2);
+    });
   });
 
   it('a validation error is a notification at subscribe time, and nothing is sent', async () => {
@@ -351,24 +359,6 @@ describe('requests as a transport sees them', () => {
     await firstValueFrom(later);
     await firstValueFrom(later);
     expect(sent).toBe(2);
-  });
-
-  it('a transport function that throws instead of returning an Observable gives a redacted PresenceError', async () => {
-    const authKey = 'auth-9f1c';
-    const keysets = new KeysetStore().add('default', new Keyset({ subscribeKey: 'demo', userId: 'me', authKey }));
-    const transport = (request: PresenceRequest): Observable<unknown> => {
-      throw new TypeError(`no socket for ${request.path}?auth=${request.keys.authKey ?? ''}`);
-    };
-    const calls: Observable<unknown>[] = [hereNow({ keysets, transport }, { channels: ['lobby'] }), announceHeartbeat({ keysets, transport }, { channels: ['lobby'] })];
-    for (const call of calls) {
-      const error = await firstValueFrom(call).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(isPresenceError(error)).toBe(true);
-      expect((error as PresenceError).message).toContain('TypeError: no socket for /v2/presence/sub-key/demo/channel/lobby');
-      expect((error as PresenceError).message).not.toContain(authKey);
-    }
   });
 
   it('a synchronous answer stops the transport as soon as the caller has what it wants, or the body is rejected', () => {
