@@ -1,4 +1,4 @@
-import { catchError, map, Observable, throwError } from 'rxjs';
+import { catchError, defer, map, type Observable, throwError } from 'rxjs';
 import type * as t from 'io-ts';
 import { decodeBody } from '../codecs/decode';
 import { asPresenceError, type PresenceError, type PresenceOperation } from '../errors';
@@ -54,14 +54,10 @@ export function callOperation<W, A, M = undefined>(
   codec: t.Decoder<unknown, W>,
   toResult: (wire: W, meta: M) => A,
 ): Observable<A> {
-  // One Observable whose subscribe function prepares and sends: what `defer` does, without its
-  // extra subscriber per call. rxjs turns a throw here (a validation error) into an error
-  // notification, as `defer` would.
-  return new Observable<A>((subscriber) => {
+  return defer(() => {
     const keys = context.keysets.resolve(choice, operation).toRequestKeys();
     const prepared = prepare(keys);
-    const request = presenceRequest(operation, keys, prepared.path, prepared.query, prepared);
-    return sendRequest(context, request, codec, (wire) => toResult(wire, prepared.meta as M)).subscribe(subscriber);
+    return sendRequest(context, presenceRequest(operation, keys, prepared.path, prepared.query, prepared), codec, (wire) => toResult(wire, prepared.meta as M));
   });
 }
 
@@ -112,8 +108,8 @@ export function callOnTargets<W, A, M = undefined>(
 
 /**
  * Sends a built request and decodes the answer: the part of {@link callOperation} after
- * validation. It calls the transport at once, so call it at subscribe time (as `callOperation`
- * does); the Observable it returns is the transport's, decoded. Decoding and mapping are one `map`
+ * validation. It calls the transport at once, so call it at subscribe time (inside `callOperation`'s
+ * `defer`); the Observable it returns is the transport's, decoded. Decoding and mapping are one `map`
  * (they were `decodeWith` and a `map`, one more subscriber on every call, on the client's hot path:
  * BENCHMARKS.md, seventh round). A body the codec rejects, a throw in `toResult` and a transport
  * that fails, even by throwing instead of returning an Observable, all become `PresenceError`s,

@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { concatMap, EMPTY, expand, map, Observable, of, reduce } from 'rxjs';
+import { concatMap, defer, EMPTY, expand, map, of, reduce, type Observable } from 'rxjs';
 import { HereNowMultiBody, HereNowSingleBody, type OccupantEntry } from '../codecs/bodies';
 import { validationError, type PresenceOperation } from '../errors';
 import type { KeysetChoice } from '../keyset';
@@ -229,8 +229,7 @@ export function hereNow(context: OperationContext, options: HereNowOptions = {})
 
 /** {@link hereNow} with the streams' knobs: they ask for one attempt per page and retry themselves. */
 export function hereNowWith(context: OperationContext, options: HereNowOptions, tuning: RequestTuning): Observable<HereNowResult> {
-  // As `defer`, without its extra subscriber per call (see `callOperation`).
-  return new Observable<HereNowResult>((subscriber) => {
+  return defer(() => {
     const prepared = prepareHereNow(context, options, tuning);
     const { limit } = prepared;
     const morePages = prepared.fetchAllPages && prepared.stateInfo !== StateInfo.none;
@@ -265,6 +264,6 @@ export function hereNowWith(context: OperationContext, options: HereNowOptions, 
           map(() => merger.result()),
         );
       }),
-    ).subscribe(subscriber);
+    );
   });
 }

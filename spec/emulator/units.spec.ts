@@ -6,7 +6,7 @@ import { CHUNK_ENTRIES, Chunked, chunkOf } from '../../lib/emulator/model/chunke
 import { type Announcement, ChannelLog, type FeedMessage, type IntervalMessage, MessageSlots } from '../../lib/emulator/model/channel-log';
 import { DeadlineHeap } from '../../lib/emulator/model/expiry-queue';
 import { DeltaJournal, INTERVAL_DELTAS_MAX_BYTES, IntervalDeltas, intervalMessage } from '../../lib/emulator/model/interval-deltas';
-import { RingBlocks } from '../../lib/emulator/model/ring-blocks';
+import { EMPTY_CHUNKS_KEPT, RingBlocks } from '../../lib/emulator/model/ring-blocks';
 import { RequestQuery } from '../../lib/emulator/pipeline/query';
 import { pythonJson, replies } from '../../lib/emulator/pipeline/responses';
 import { matchRoute } from '../../lib/emulator/pipeline/router';
@@ -164,9 +164,6 @@ describe('UuidLists', () => {
 });
 
 describe('RingBlocks', () => {
-  /** Empty chunks a RingBlocks keeps before it releases them (`EMPTY_CHUNKS_KEPT`). */
-  const EMPTY_KEPT = 8;
-
   it('hands out blocks that never overlap while in use, keeps what is written, and holds no more than each size needed at its peak', () => {
     const step = fc.oneof(
       { weight: 3, arbitrary: fc.record({ op: fc.constant('take' as const), length: fc.oneof(fc.integer({ min: 1, max: 1_100 }), fc.integer({ min: 1_025, max: 8_192 }), fc.integer({ min: 16_000, max: 40_000 })) }) },
@@ -219,7 +216,7 @@ describe('RingBlocks', () => {
           }
           // ...and counts at least those chunks, so the bounds above hold for what really is held.
           expect(blocks.entriesHeld).toBeGreaterThanOrEqual(inLiveChunks.size * CHUNK_ENTRIES);
-          expect(blocks.entriesHeld).toBeLessThanOrEqual((inLiveChunks.size + EMPTY_KEPT) * CHUNK_ENTRIES);
+          expect(blocks.entriesHeld).toBeLessThanOrEqual((inLiveChunks.size + EMPTY_CHUNKS_KEPT) * CHUNK_ENTRIES);
         }
       }),
       { numRuns: 40 },
@@ -241,14 +238,14 @@ describe('RingBlocks', () => {
     expect(blocks.entriesHeld).toBeGreaterThanOrEqual(79 * CHUNK_ENTRIES);
     // All but one channel goes away: one chunk in use, a few empty ones kept.
     for (const at of rings.slice(1)) blocks.give(at, 128);
-    expect(blocks.entriesHeld).toBeLessThanOrEqual((1 + EMPTY_KEPT) * CHUNK_ENTRIES);
+    expect(blocks.entriesHeld).toBeLessThanOrEqual((1 + EMPTY_CHUNKS_KEPT) * CHUNK_ENTRIES);
     blocks.set(rings[0] + 127, 7);
     // The next mass event takes the same chunk numbers again, not new ones.
     const again = Array.from({ length: 10_000 }, () => blocks.take(128));
     expect(Math.max(...again)).toBeLessThan(83 * CHUNK_ENTRIES);
     expect(blocks.get(rings[0] + 127)).toBe(7);
     for (const at of again) blocks.give(at, 128);
-    expect(blocks.entriesHeld).toBeLessThanOrEqual((1 + EMPTY_KEPT) * CHUNK_ENTRIES);
+    expect(blocks.entriesHeld).toBeLessThanOrEqual((1 + EMPTY_CHUNKS_KEPT) * CHUNK_ENTRIES);
     // A block of four chunks takes four spare ones in a row too.
     const big = blocks.take(40_000);
     expect(big % CHUNK_ENTRIES).toBe(0);
@@ -265,13 +262,15 @@ describe('RingBlocks', () => {
     const held = blocks.entriesHeld;
     for (const at of small.slice(CHUNK_ENTRIES / 8)) blocks.give(at, 8);
     expect(blocks.entriesHeld).toBe(held);
-    // Seven more chunks (of other sizes) emptied: eight empty ones are kept; one more, and every empty one goes.
-    const sizes = [16, 32, 64, 128, 256, 512, 1_024, 2_048];
+    // More chunks (one of each other size) emptied until as many are empty as are kept; one more,
+    // and every empty one goes.
+    const sizes = Array.from({ length: EMPTY_CHUNKS_KEPT }, (_, i) => 16 * 2 ** i);
     const others = sizes.map((size) => Array.from({ length: CHUNK_ENTRIES / size }, () => blocks.take(size)));
     const heldAll = blocks.entriesHeld;
-    sizes.slice(0, 7).forEach((size, i) => others[i].forEach((at) => blocks.give(at, size)));
+    const last = EMPTY_CHUNKS_KEPT - 1;
+    sizes.slice(0, last).forEach((size, i) => others[i].forEach((at) => blocks.give(at, size)));
     expect(blocks.entriesHeld).toBe(heldAll);
-    sizes.slice(7).forEach((size, i) => others[7 + i].forEach((at) => blocks.give(at, size)));
+    others[last].forEach((at) => blocks.give(at, sizes[last]));
     expect(blocks.entriesHeld).toBe(CHUNK_ENTRIES);
     // The count starts again after a sweep: the next chunk emptied is kept.
     const again = Array.from({ length: CHUNK_ENTRIES / 16 }, () => blocks.take(16));

@@ -4,11 +4,17 @@ import { CHUNK_ENTRIES, Chunked, chunkOf } from './chunked';
 const SMALLEST_CLASS = 3;
 
 /**
- * Chunks with no block in use that are kept rather than released: a ring that grows takes a block
- * of the next size and gives back its old one, so a chunk often empties only to be used again at
- * once. Past this many, every empty chunk is released in one sweep.
+ * Chunks with no block in use that a {@link RingBlocks} keeps rather than releases: a ring that
+ * grows takes a block of the next size and gives back its old one, so a chunk often empties only
+ * to be used again at once. Past this many, every empty chunk is released in one sweep.
+ *
+ * @example
+ * ```ts
+ * // What a RingBlocks holds: the chunks its live blocks lie in, and at most this many more.
+ * const mostHeld = (chunksInUse: number) => (chunksInUse + EMPTY_CHUNKS_KEPT) * CHUNK_ENTRIES;
+ * ```
  */
-const EMPTY_CHUNKS_KEPT = 8;
+export const EMPTY_CHUNKS_KEPT = 8;
 
 /** The size class of a block holding `length` entries: log₂ of the power of two it is rounded up to. */
 const classOf = (length: number): number => Math.max(SMALLEST_CLASS, 32 - Math.clz32(length - 1));
